@@ -1,0 +1,37 @@
+# `make run` and `make test` are the contract with a new user: each builds .venv when it
+# is missing or pyproject.toml changed, installs the project into it, then does its job.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+ARGS   ?=
+
+.PHONY: run test lint demo benchmark clean help
+
+help:
+	@echo "make run        compare the shipped staffing plans and write a report (main job)"
+	@echo "make test       lint and run every test"
+	@echo "make demo       the speed-to-lead teaching figure"
+	@echo "make benchmark  time the model against a bare SimPy queue"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m sim $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/ruff check sim experiments tests
+	$(BIN)/python -m pytest -n auto -q $(ARGS)
+
+demo: $(STAMP)
+	$(BIN)/python -m sim $(ARGS)
+
+benchmark: $(STAMP)
+	$(BIN)/python -m experiments.benchmark $(ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

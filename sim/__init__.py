@@ -1,0 +1,54 @@
+"""leadsim: what happens to a practice's patient inquiries, and what speed is worth.
+
+The public API, which the command line only wraps:
+
+    import sim
+    cfg = sim.load_config(["scenario=mmc", "scenario.servers=3"])
+    result = sim.run(cfg)          # a RunResult: .inquiries .prospects .daily .summary
+    result.save("somewhere/")      # the output contract of DESIGN.md
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .config import Config, ConfigError, to_config
+
+__all__ = ["Config", "ConfigError", "load_config", "run", "CONFIG_DIR"]
+__version__ = "0.1.0"
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+
+def load_config(overrides: list[str] | None = None, config_name: str = "config") -> Config:
+    """Compose exactly the config the CLI would from `configs/` and these overrides, and
+    validate it. Raises ConfigError with a one-line message on any bad key or value."""
+    from .hydra_support import compose
+
+    return to_config(compose(list(overrides or []), config_name))
+
+
+def run(cfg: Config | Any, progress: bool = False):
+    """Run one scenario and return its RunResult (nothing is written to disk)."""
+    from omegaconf import OmegaConf
+
+    from .analysis.tables import RunResult
+    from .model import LeadMarket
+
+    cfg = to_config(cfg)
+    model = LeadMarket(cfg)
+    if progress:
+        from tqdm import tqdm
+
+        with tqdm(total=model.horizon_days, unit="day", desc="simulating", leave=False) as bar:
+            while model.steps < model.horizon_days:
+                model.step()
+                bar.update()
+        model.finish()
+    else:
+        model.run()
+    records = model.records()
+    yaml = OmegaConf.to_yaml(OmegaConf.structured(cfg))
+    return RunResult.from_records(records, scenario=asdict(cfg.scenario), config_yaml=yaml)

@@ -1,0 +1,82 @@
+"""`python -m sim` / `leadsim`: run one scenario and write its outputs.
+
+    python -m sim                                   # the default market, 90 days
+    python -m sim scenario=mmc scenario.servers=3   # the Erlang A validation line
+    python -m sim -m seed=1,2,3 hydra/launcher=joblib   # a sweep
+
+Writes into the Hydra run directory (results/runs/<date>/<time>/): config.yaml (resolved),
+summary.json, inquiries/prospects/daily/staff.parquet and, for the market, figures.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import hydra
+from omegaconf import DictConfig
+
+from . import CONFIG_DIR
+from .hydra_support import ensure_registered, preflight
+
+
+def _check(cfg: DictConfig) -> None:
+    from .config import to_config
+
+    to_config(cfg)
+
+
+def run_and_save(cfg: DictConfig) -> dict:
+    """The body of one Hydra job: simulate, save the contract, draw the figures."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from . import run
+    from .analysis import plots
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
+    out = HydraConfig.get().runtime.output_dir
+    result = run(cfg, progress=sys.stderr.isatty())
+    result.save(out)
+    if result.summary.get("run.kind") == "market":
+        plots.save_first_response_figure(result.inquiries, f"{out}/first_response.png")
+    print(headline(result.summary))
+    print(f"outputs: {out}")
+    return result.summary
+
+
+def headline(summary: dict) -> str:
+    """A few lines a person reads after a run."""
+    if summary.get("run.kind") == "mmc":
+        rows = [("P(wait)", "p_wait"), ("P(abandon)", "p_abandon"),
+                ("mean wait (min)", "mean_wait_minutes"), ("utilisation", "utilisation")]
+        lines = [f"{'':18}{'simulated':>10}{'Erlang A':>10}"]
+        for label, key in rows:
+            obs, exp = summary[f"mmc.observed.{key}"], summary[f"mmc.erlang_a.{key}"]
+            lines.append(f"{label:18}{obs:10.4f}{exp:10.4f}")
+        return "\n".join(lines)
+    slots = sorted({k.split(".")[1] for k in summary if k.startswith("practices.")})
+    lines = [f"{'practice':12}{'inquiries':>10}{'median 1st resp (min)':>23}"
+             f"{'bookings':>10}{'net $':>12}"]
+    for s in slots:
+        med = summary.get(f"practices.{s}.first_response_median_minutes")
+        lines.append(
+            f"{s:12}{summary[f'practices.{s}.inquiries']:>10}"
+            f"{(f'{med:.0f}' if med is not None else 'never'):>23}"
+            f"{summary[f'practices.{s}.bookings']:>10}{summary[f'practices.{s}.net']:>12,.0f}"
+        )
+    return "\n".join(lines)
+
+
+@hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
+def _hydra_app(cfg: DictConfig) -> dict:
+    return run_and_save(cfg)
+
+
+def main() -> None:
+    preflight(sys.argv[1:], "config", _check)
+    ensure_registered()
+    _hydra_app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,489 @@
+"""Typed configuration of a leadsim run, and its validation.
+
+The dataclasses here are the schema of every YAML file under `configs/`. Hydra merges the
+YAML into them (so a misspelt key fails at composition), then `validate()` checks values
+that a type cannot express (a shift that ends before it starts, a negative rate). OmegaConf
+does not run `__post_init__` on merged configs, so validation is an explicit pass over the
+object that `OmegaConf.to_object` returns.
+
+This module imports no Hydra at load time: the model reads these dataclasses and must stay
+free of the configuration system. `register_configs()` puts them in Hydra's ConfigStore.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, is_dataclass
+from enum import Enum
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A bad configuration value. The message is one line: the key, then what is allowed."""
+
+
+class Channel(str, Enum):
+    phone = "phone"
+    web_form = "web_form"
+    email = "email"
+    chat = "chat"
+    sms = "sms"
+    social_dm = "social_dm"
+    review_site = "review_site"
+
+
+CHANNELS = [c.value for c in Channel]
+MESSAGE_CHANNELS = [c for c in CHANNELS if c != "phone"]
+
+
+class Day(str, Enum):
+    mon = "mon"
+    tue = "tue"
+    wed = "wed"
+    thu = "thu"
+    fri = "fri"
+    sat = "sat"
+    sun = "sun"
+
+
+WEEKDAYS = [Day.mon, Day.tue, Day.wed, Day.thu, Day.fri]
+ALL_DAYS = list(Day)
+
+
+class Role(str, Enum):
+    """What a staff member does. See `sim.model.staff.ROLE_CHANNELS` for what each handles."""
+
+    front_desk = "front_desk"  # phones, messages, and the patients standing at the desk
+    coordinator = "coordinator"  # a dedicated lead / patient coordinator: all lead work
+    social_media = "social_media"  # chat, SMS, social and review-site messages; no phone
+
+
+class Discipline(str, Enum):
+    """Order in which waiting asynchronous work is taken (live calls always come first)."""
+
+    phone_first = "phone_first"  # call-backs and voicemails before messages, then oldest
+    oldest_first = "oldest_first"
+    newest_first = "newest_first"  # fresh leads first: the speed-to-lead advice
+
+
+class ServiceHours(str, Enum):
+    always = "always"  # 24/7: also catches calls nobody at the practice is free to take
+    after_hours = "after_hours"  # only while the practice is closed
+
+
+class ScenarioKind(str, Enum):
+    market = "market"  # the competitive market of DESIGN.md
+    mmc = "mmc"  # one phone line, M/M/c+M: the Erlang A validation case
+
+
+@dataclass
+class ShiftConfig:
+    """One line of a roster: `staff` people of one role working these days and hours."""
+
+    days: list[Day] = field(default_factory=lambda: list(WEEKDAYS))
+    start: str = "09:00"
+    end: str = "17:00"
+    role: Role = Role.front_desk
+    staff: int = 1
+    hourly_wage: float = 21.0  # US receptionist median, BLS 2023: about $18-21/h
+
+
+@dataclass
+class HoursConfig:
+    """A window of opening hours on some days of the week."""
+
+    days: list[Day] = field(default_factory=lambda: list(WEEKDAYS))
+    start: str = "09:00"
+    end: str = "17:00"
+
+
+@dataclass
+class PolicyConfig:
+    """How a practice works its leads."""
+
+    discipline: Discipline = Discipline.oldest_first
+    # The earliest the first response to a message or voicemail is made (minutes after
+    # it arrives). The speed-to-lead experiment sets it; "call back in 5 minutes" too.
+    first_response_delay_minutes: float = 0.0
+    # Attempts are due at these offsets from the first attempt (minutes).
+    follow_up_minutes: list[float] = field(default_factory=lambda: [0.0, 10.0, 60.0, 1440.0])
+    max_attempts: int = 4  # LRM 2007 / Leads360: worth up to 6
+    answer_live_calls: bool = True
+    return_voicemails: bool = True
+
+
+@dataclass
+class HandlingConfig:
+    """Mean minutes of staff time per piece of work (exponentially distributed)."""
+
+    call_minutes: float = 8.0  # a conversation: qualify, answer questions, book
+    attempt_minutes: float = 2.0  # an attempt that reaches nobody (dial, voicemail, note)
+    message_minutes: float = 4.0  # a written reply that is not yet a conversation
+
+
+@dataclass
+class AnsweringServiceConfig:
+    """An outside service that answers calls and leaves call-back tasks for the practice."""
+
+    enabled: bool = False
+    hours: ServiceHours = ServiceHours.after_hours
+    agents: int = 2
+    handle_minutes: float = 3.0
+    fee_per_call: float = 1.75  # typical US medical answering services: $1-2.50 a call
+    fee_per_month: float = 150.0
+
+
+@dataclass
+class AutoResponderConfig:
+    """Acknowledges every message at once and states a promised response time."""
+
+    enabled: bool = False
+    promised_response_minutes: float = 60.0
+    fee_per_month: float = 0.0
+
+
+@dataclass
+class EconomicsConfig:
+    """What a booked consultation is worth. Figures cited in CALIBRATION.md."""
+
+    consultation_to_procedure: float = 0.46  # practice benchmark surveys: median about 46%
+    no_show_rate: float = 0.15  # practice benchmark surveys: 10-20%
+    consultation_lead_days: float = 7.0
+    # Share of procedures of each kind; fees are the surgeon's fee, ASPS 2018 statistics.
+    procedure_mix: dict[str, float] = field(
+        default_factory=lambda: {
+            "breast_augmentation": 0.30,
+            "liposuction": 0.30,
+            "abdominoplasty": 0.15,
+            "rhinoplasty": 0.15,
+            "facelift": 0.10,
+        }
+    )
+    procedure_fees: dict[str, float] = field(
+        default_factory=lambda: {
+            "breast_augmentation": 3824.0,
+            "liposuction": 3518.0,
+            "facelift": 7655.0,
+            "abdominoplasty": 6253.0,
+            "rhinoplasty": 5350.0,
+        }
+    )
+
+
+@dataclass
+class ReputationConfig:
+    """A practice's standing on review sites at the start of the run."""
+
+    rating: float = 4.5
+    review_count: int = 60
+
+
+@dataclass
+class PracticeConfig:
+    """A practice: channels it monitors, hours, roster, policy, services and economics."""
+
+    name: str = ""
+    channels: list[Channel] = field(default_factory=lambda: [Channel.phone, Channel.web_form])
+    opening_hours: list[HoursConfig] = field(default_factory=lambda: [HoursConfig()])
+    roster: list[ShiftConfig] = field(default_factory=lambda: [ShiftConfig()])
+    # Share of front-desk time taken by existing patients (check-in, billing, calls).
+    patient_share: float = 0.3
+    patient_task_minutes: float = 5.0
+    handling: HandlingConfig = field(default_factory=HandlingConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    answering_service: AnsweringServiceConfig = field(default_factory=AnsweringServiceConfig)
+    auto_responder: AutoResponderConfig = field(default_factory=AutoResponderConfig)
+    economics: EconomicsConfig = field(default_factory=EconomicsConfig)
+    reputation: ReputationConfig = field(default_factory=ReputationConfig)
+    # Pull of the practice's marketing and location, before reputation (1 = average).
+    marketing_weight: float = 1.0
+
+
+@dataclass
+class CurveConfig:
+    """A decay curve of the time since the inquiry, in closed form:
+
+    value(t) = peak * (w * exp(-t / fast_minutes) + (1 - w) * (1 + t / tail_minutes) ** -tail_exponent)
+
+    A fast exponential component plus a slow power-law tail (CALIBRATION.md).
+    """
+
+    peak: float = 0.95
+    fast_weight: float = 0.0
+    fast_minutes: float = 5.0
+    tail_minutes: float = 15.0
+    tail_exponent: float = 0.6
+
+
+@dataclass
+class ProspectConfig:
+    """How prospects' interest decays: reachability (picks up, replies) and readiness."""
+
+    name: str = "aesthetic"
+    source: str = ""
+    reach: CurveConfig = field(default_factory=CurveConfig)
+    ready: CurveConfig = field(default_factory=CurveConfig)
+    # Mean patience on hold, minutes (call-centre studies: half hang up within 60 s on
+    # silence, mean about 80 s).
+    hold_patience_minutes: float = 1.33
+    voicemail_share: float = 0.35  # of callers who hang up or find the practice closed
+
+
+@dataclass
+class MarketConfig:
+    """The market: how many prospects, on which channels, shopping how many practices."""
+
+    days: int = 90
+    # Days after the last arrival during which staff keep working the open inquiries, so
+    # every inquiry reaches an outcome. Staffing cost counts only `days`.
+    drain_days: int = 7
+    prospects_per_day: float = 30.0
+    # Share of prospects by channel (normalised); online grew to most of the volume.
+    channel_mix: dict[str, float] = field(
+        default_factory=lambda: {
+            "phone": 0.35,
+            "web_form": 0.25,
+            "email": 0.08,
+            "chat": 0.10,
+            "sms": 0.06,
+            "social_dm": 0.12,
+            "review_site": 0.04,
+        }
+    )
+    # P(shopping list has k practices) for k = 1, 2, ...: RealSelf shopper survey
+    # (1 practice 42.9%, 2 practices 25.5%, the rest 3 or more).
+    shopping_list: list[float] = field(default_factory=lambda: [0.429, 0.255, 0.196, 0.12])
+    # Prospects contacting several practices spread the inquiries over this many minutes.
+    inquiry_spread_minutes: float = 30.0
+
+
+@dataclass
+class ScenarioConfig:
+    """Which world to build. `mmc` uses only the fields below it."""
+
+    kind: ScenarioKind = ScenarioKind.market
+    arrivals_per_hour: float = 30.0
+    servers: int = 4
+    handle_minutes: float = 7.0
+    patience_minutes: float = 3.0
+    days: int = 40
+
+
+@dataclass
+class Config:
+    """The whole run: seed, scenario, market, prospect profile and practices by slot."""
+
+    seed: int = 0
+    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
+    market: MarketConfig = field(default_factory=MarketConfig)
+    prospect: ProspectConfig = field(default_factory=ProspectConfig)
+    practices: dict[str, PracticeConfig] = field(default_factory=dict)
+    # Keep a log of every piece of staff work (start, end, staff); tests read it.
+    record_activity: bool = False
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def parse_clock(value: str, key: str) -> int:
+    """'HH:MM' (00:00 to 24:00) to minutes after midnight."""
+    try:
+        hours, minutes = str(value).split(":")
+        h, m = int(hours), int(minutes)
+    except ValueError:
+        raise ConfigError(f"{key}: '{value}' is not a time (allowed: HH:MM, 00:00 to 24:00)")
+    if not (0 <= h <= 24 and 0 <= m < 60) or h * 60 + m > 1440:
+        raise ConfigError(f"{key}: '{value}' is not a time (allowed: HH:MM, 00:00 to 24:00)")
+    return h * 60 + m
+
+
+def _check(ok: bool, key: str, value: Any, allowed: str) -> None:
+    if not ok:
+        raise ConfigError(f"{key}: {value!r} is not allowed (allowed: {allowed})")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _positive(value: Any, key: str) -> None:
+    _check(
+        isinstance(value, int | float) and math.isfinite(value) and value > 0,
+        key,
+        value,
+        "a number > 0",
+    )
+
+
+def _non_negative(value: Any, key: str) -> None:
+    _check(
+        isinstance(value, int | float) and math.isfinite(value) and value >= 0,
+        key,
+        value,
+        "a number >= 0",
+    )
+
+
+def _share(value: Any, key: str) -> None:
+    _check(isinstance(value, int | float) and 0 <= value <= 1, key, value, "a share from 0 to 1")
+
+
+def _count(value: Any, key: str, minimum: int = 0) -> None:
+    _check(_is_int(value) and value >= minimum, key, value, f"a whole number >= {minimum}")
+
+
+def _window(start: str, end: str, key: str) -> None:
+    s = parse_clock(start, f"{key}.start")
+    e = parse_clock(end, f"{key}.end")
+    if e <= s:
+        raise ConfigError(
+            f"{key}.end: {end} is not after start {start} (allowed: an end later the same "
+            "day; split a night shift at midnight into two shifts)"
+        )
+
+
+def _curve(c: CurveConfig, key: str) -> None:
+    _share(c.peak, f"{key}.peak")
+    _share(c.fast_weight, f"{key}.fast_weight")
+    _positive(c.fast_minutes, f"{key}.fast_minutes")
+    _positive(c.tail_minutes, f"{key}.tail_minutes")
+    _non_negative(c.tail_exponent, f"{key}.tail_exponent")
+
+
+def _distribution(values: dict[str, float] | list[float], key: str) -> None:
+    items = values.items() if isinstance(values, dict) else enumerate(values)
+    for name, v in items:
+        _non_negative(v, f"{key}.{name}")
+    total = sum(values.values() if isinstance(values, dict) else values)
+    _check(total > 0, key, values, "weights >= 0 with a positive sum")
+
+
+def validate_practice(p: PracticeConfig, key: str) -> None:
+    _check(len(p.channels) == len(set(p.channels)), f"{key}.channels", p.channels, "no repeats")
+    for i, hours in enumerate(p.opening_hours):
+        _window(hours.start, hours.end, f"{key}.opening_hours[{i}]")
+    for i, shift in enumerate(p.roster):
+        k = f"{key}.roster[{i}]"
+        _window(shift.start, shift.end, k)
+        _count(shift.staff, f"{k}.staff")
+        _non_negative(shift.hourly_wage, f"{k}.hourly_wage")
+        _check(len(shift.days) > 0, f"{k}.days", shift.days, "at least one of mon..sun")
+    _share(p.patient_share, f"{key}.patient_share")
+    _check(p.patient_share < 1, f"{key}.patient_share", p.patient_share, "a share below 1")
+    _positive(p.patient_task_minutes, f"{key}.patient_task_minutes")
+    for f in fields(HandlingConfig):
+        _positive(getattr(p.handling, f.name), f"{key}.handling.{f.name}")
+    pol = p.policy
+    _non_negative(pol.first_response_delay_minutes, f"{key}.policy.first_response_delay_minutes")
+    _count(pol.max_attempts, f"{key}.policy.max_attempts", 1)
+    _check(pol.max_attempts <= 6, f"{key}.policy.max_attempts", pol.max_attempts, "1 to 6")
+    fu = list(pol.follow_up_minutes)
+    _check(
+        len(fu) >= pol.max_attempts,
+        f"{key}.policy.follow_up_minutes",
+        fu,
+        f"at least max_attempts ({pol.max_attempts}) offsets",
+    )
+    _check(
+        all(v >= 0 for v in fu) and fu == sorted(fu) and fu[:1] == [0],
+        f"{key}.policy.follow_up_minutes",
+        fu,
+        "non-decreasing minutes >= 0 starting at 0",
+    )
+    svc = p.answering_service
+    _count(svc.agents, f"{key}.answering_service.agents", 1)
+    _positive(svc.handle_minutes, f"{key}.answering_service.handle_minutes")
+    _non_negative(svc.fee_per_call, f"{key}.answering_service.fee_per_call")
+    _non_negative(svc.fee_per_month, f"{key}.answering_service.fee_per_month")
+    ar = p.auto_responder
+    _positive(ar.promised_response_minutes, f"{key}.auto_responder.promised_response_minutes")
+    _non_negative(ar.fee_per_month, f"{key}.auto_responder.fee_per_month")
+    eco = p.economics
+    _share(eco.consultation_to_procedure, f"{key}.economics.consultation_to_procedure")
+    _share(eco.no_show_rate, f"{key}.economics.no_show_rate")
+    _non_negative(eco.consultation_lead_days, f"{key}.economics.consultation_lead_days")
+    _distribution(eco.procedure_mix, f"{key}.economics.procedure_mix")
+    for name in eco.procedure_mix:
+        _check(
+            name in eco.procedure_fees,
+            f"{key}.economics.procedure_mix.{name}",
+            name,
+            f"a procedure with a fee: {', '.join(eco.procedure_fees)}",
+        )
+    for name, fee in eco.procedure_fees.items():
+        _non_negative(fee, f"{key}.economics.procedure_fees.{name}")
+    rep = p.reputation
+    _check(1 <= rep.rating <= 5, f"{key}.reputation.rating", rep.rating, "1 to 5 stars")
+    _count(rep.review_count, f"{key}.reputation.review_count")
+    _positive(p.marketing_weight, f"{key}.marketing_weight")
+
+
+def validate(cfg: Config) -> Config:
+    """Check every value; raise ConfigError naming the first bad key. Returns `cfg`."""
+    _count(cfg.seed, "seed")
+    sc = cfg.scenario
+    if sc.kind == ScenarioKind.mmc:
+        _positive(sc.arrivals_per_hour, "scenario.arrivals_per_hour")
+        _count(sc.servers, "scenario.servers", 1)
+        _positive(sc.handle_minutes, "scenario.handle_minutes")
+        _positive(sc.patience_minutes, "scenario.patience_minutes")
+        _count(sc.days, "scenario.days", 1)
+    m = cfg.market
+    _count(m.days, "market.days", 1)
+    _count(m.drain_days, "market.drain_days")
+    _positive(m.prospects_per_day, "market.prospects_per_day")
+    _distribution(m.channel_mix, "market.channel_mix")
+    for name in m.channel_mix:
+        _check(name in CHANNELS, f"market.channel_mix.{name}", name, ", ".join(CHANNELS))
+    _distribution(m.shopping_list, "market.shopping_list")
+    _non_negative(m.inquiry_spread_minutes, "market.inquiry_spread_minutes")
+    pr = cfg.prospect
+    _curve(pr.reach, "prospect.reach")
+    _curve(pr.ready, "prospect.ready")
+    _positive(pr.hold_patience_minutes, "prospect.hold_patience_minutes")
+    _share(pr.voicemail_share, "prospect.voicemail_share")
+    if sc.kind == ScenarioKind.market:
+        _check(len(cfg.practices) > 0, "practices", "{}", "at least one practice slot")
+        _check(
+            len(m.shopping_list) <= len(cfg.practices),
+            "market.shopping_list",
+            m.shopping_list,
+            f"at most one weight per practice ({len(cfg.practices)})",
+        )
+    for slot, practice in cfg.practices.items():
+        validate_practice(practice, f"practices.{slot}")
+    return cfg
+
+
+def to_config(obj: Any) -> Config:
+    """A composed DictConfig (or a Config already) to a validated `Config`."""
+    if isinstance(obj, Config):
+        return validate(obj)
+    from omegaconf import OmegaConf  # local: keep this module free of Hydra at import
+
+    try:
+        cfg = OmegaConf.to_object(obj)
+    except Exception as exc:  # OmegaConf's own type errors name the key
+        raise ConfigError(one_line(exc)) from None
+    if not is_dataclass(cfg) or not isinstance(cfg, Config):
+        raise ConfigError("config: the composed config is not a leadsim Config")
+    return validate(cfg)
+
+
+def one_line(exc: BaseException) -> str:
+    """The first meaningful line of an OmegaConf / Hydra error, with its key."""
+    text = str(exc).strip()
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    head = lines[0] if lines else type(exc).__name__
+    key = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("full_key:")), None)
+    if key and key not in head:
+        head = f"{key}: {head}"
+    return head
+
+
+def register_configs() -> None:
+    """Put the schema in Hydra's ConfigStore (as `base_config`, used by configs/config.yaml)."""
+    from hydra.core.config_store import ConfigStore
+
+    cs = ConfigStore.instance()
+    cs.store(name="base_config", node=Config)

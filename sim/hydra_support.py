@@ -1,0 +1,120 @@
+"""Hydra glue shared by the CLI apps: composing configs and turning errors into one line.
+
+Every leadsim app (`python -m sim`, `python -m experiments.*`) checks its command line
+before Hydra starts a run: the overrides are composed with the compose API and validated,
+so a typo or a bad value is reported in one line, with a non-zero exit, before any output
+folder is created.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+
+from .config import ConfigError, one_line, register_configs
+
+_registered = False
+
+
+def config_dir() -> str:
+    from . import CONFIG_DIR
+
+    return str(CONFIG_DIR)
+
+
+def ensure_registered() -> None:
+    global _registered
+    if not _registered:
+        register_configs()
+        _registered = True
+
+
+def compose(overrides: list[str], config_name: str = "config"):
+    """Compose `config_name` with overrides; Hydra's errors become ConfigError (one line)."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    ensure_registered()
+    if GlobalHydra.instance().is_initialized():
+        GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
+            return hydra_compose(config_name=config_name, overrides=overrides)
+    except ConfigError:
+        raise
+    except Exception as exc:  # Hydra / OmegaConf errors: keep the line that names the key
+        raise ConfigError(hydra_message(exc)) from None
+
+
+def hydra_message(exc: BaseException) -> str:
+    """Hydra's composition errors as one line with the key and the allowed values."""
+    text = str(exc)
+    missing = re.search(r"Could not find '([^']+)'", text)
+    if missing:
+        group, _, option = missing.group(1).rpartition("/")
+        options = re.findall(r"^\s+(\S+)\s*$", text, flags=re.M)
+        allowed = ", ".join(options) if options else "see configs/" + group
+        return f"{group or option}: unknown option '{option}' (allowed: {allowed})"
+    not_struct = re.search(r"Key '([^']+)' is not in struct", text)
+    if not_struct:
+        full = re.search(r"full_key: (\S+)", text)
+        key = full.group(1) if full else not_struct.group(1)
+        return f"{key}: unknown key (check the spelling; `--cfg job` lists the keys)"
+    override = re.search(r"Could not override '([^']+)'", text)
+    if override:
+        cause = one_line(exc.__cause__) if exc.__cause__ else ""
+        lines = [ln for ln in text.splitlines()[1:] if ln.strip() and "HYDRA_FULL" not in ln]
+        detail = cause or (lines[0].strip() if lines else "")
+        return f"{override.group(1)}: {detail}"
+    return one_line(exc)
+
+
+def sweep_variants(overrides: list[str]) -> list[list[str]]:
+    """For a multirun command line, a list of plain override lists that together use every
+    swept value once (each value with the other sweeps at their first value)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    base, sweeps = [], []
+    for o in parsed:
+        if o.is_sweep_override():
+            values = [o.get_key_element() + "=" + str(v) for v in o.sweep_string_iterator()]
+            sweeps.append(values)
+            base.append(values[0])
+        else:
+            base.append(o.input_line)
+    variants = [base]
+    for i, values in enumerate(
+        [v for o, v in zip([p for p in parsed if p.is_sweep_override()], sweeps)]
+    ):
+        for value in values[1:]:
+            variant = list(base)
+            # replace the sweep's first value in `base` by this one
+            variant[variant.index(sweeps[i][0])] = value
+            variants.append(variant)
+    return variants
+
+
+def preflight(argv: list[str], config_name: str, check: Callable | None = None) -> None:
+    """Validate the command line before Hydra runs; on a bad input print one line and exit 2.
+
+    `check(cfg_dictconfig)` may add app-specific checks (raise ConfigError)."""
+    args = [a for a in argv if not a.startswith("-")]
+    if any(a.startswith("-") and a not in ("-m", "--multirun") for a in argv):
+        return  # Hydra's own flags (--help, --cfg, --info ...): let Hydra answer them
+    multirun = "-m" in argv or "--multirun" in argv
+    app_args = [a for a in args if not a.startswith("hydra/") and not a.startswith("hydra.")]
+    try:
+        variants = sweep_variants(app_args) if multirun else [app_args]
+        for overrides in variants:
+            cfg = compose(overrides, config_name)
+            if check is not None:
+                check(cfg)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except Exception as exc:  # the override parser's own syntax errors
+        print(f"error: {hydra_message(exc)}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,141 @@
+"""Who arrives, when, on which channel, and with which personal draws.
+
+Organic prospects arrive as a non-homogeneous Poisson process: a daily volume split by
+channel, times an hour-of-week profile per channel (phone in office hours; online
+channels in the evenings and at weekends). Arrivals are drawn with numpy a day at a time:
+a Poisson count per hour and channel, then uniform times inside the hour.
+
+Each prospect's personal uniforms (shopping list, readiness, one per attempt by each
+practice, hold patience, voicemail, show-up, procedure) come from their own named streams,
+drawn per day in fixed-width blocks. A prospect's draws depend on the seed, the day and
+their place in the day only, never on the practices: common random numbers across
+staffing scenarios.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .clock import HOURS_PER_WEEK, MINUTES_PER_DAY
+
+MAX_ATTEMPTS = 6  # the longest cadence allowed (LRM 2007: a lead is worth up to 6 calls)
+
+
+def _weekly_profile(weekday: dict, saturday: dict, sunday: dict, rest: float) -> np.ndarray:
+    """Hour-of-week weights from {hour: weight} maps for weekdays, Saturday and Sunday."""
+    profile = np.full(HOURS_PER_WEEK, rest)
+    for day in range(7):
+        hours = weekday if day < 5 else saturday if day == 5 else sunday
+        for hour, w in hours.items():
+            profile[day * 24 + hour] = w
+    return profile
+
+
+# Phone calls come in office hours (peaks mid-morning and after lunch); little at night.
+PHONE_PROFILE = _weekly_profile(
+    weekday={7: 0.6, 8: 2.0, 9: 3.0, 10: 3.2, 11: 3.0, 12: 2.2, 13: 2.8, 14: 3.0, 15: 2.8,
+             16: 2.4, 17: 1.5, 18: 0.8, 19: 0.5, 20: 0.3},
+    saturday={9: 1.0, 10: 1.2, 11: 1.2, 12: 1.0, 13: 0.8, 14: 0.6, 15: 0.4},
+    sunday={11: 0.3, 12: 0.3, 13: 0.3, 14: 0.3},
+    rest=0.05,
+)
+# Online inquiries are written when people are free: evenings and weekends.
+_ONLINE_DAY = {h: 1.0 for h in range(7, 19)} | {19: 1.8, 20: 2.2, 21: 2.4, 22: 2.0, 23: 1.2,
+                                                   6: 0.5, 0: 0.5, 1: 0.3}
+_ONLINE_WEEKEND = {h: 1.5 * w for h, w in _ONLINE_DAY.items()} | {10: 1.9, 11: 2.0, 12: 1.9}
+ONLINE_PROFILE = _weekly_profile(_ONLINE_DAY, _ONLINE_WEEKEND, _ONLINE_WEEKEND, rest=0.2)
+
+
+def hour_of_week_profile(channel: str) -> np.ndarray:
+    """Relative arrival intensity per hour of the week (sums to 1)."""
+    profile = PHONE_PROFILE if channel == "phone" else ONLINE_PROFILE
+    return profile / profile.sum()
+
+
+class ProspectDraws:
+    """One prospect's personal uniforms (all in [0, 1) unless named otherwise)."""
+
+    __slots__ = ("u_size", "u_choice", "u_spread", "u_ready", "u_reach", "patience",
+                 "u_voicemail", "u_show", "u_procedure", "u_procedure_kind")
+
+    def shopping_list_size(self, cumulative: list[float]) -> int:
+        for k, c in enumerate(cumulative, start=1):
+            if self.u_size < c:
+                return k
+        return len(cumulative)
+
+
+class DailyArrivals:
+    """Draws each day's organic prospects: arrival times, channels and personal draws."""
+
+    def __init__(self, streams, channel_mix: dict, prospects_per_day: float,
+                 n_practices: int, patience_mean: float):
+        names = list(channel_mix)
+        shares = np.array([channel_mix[c] for c in names], dtype=float)
+        shares /= shares.sum()
+        self.channels = names
+        # expected arrivals per hour of week, per channel: weekly volume x share x profile
+        weekly = 7.0 * prospects_per_day
+        self.hourly_rate = np.vstack(
+            [weekly * s * hour_of_week_profile(c) for c, s in zip(names, shares)]
+        )
+        self.n_practices = n_practices
+        self.patience_mean = patience_mean
+        self._arrivals = streams("arrivals")
+        self._list = streams("traits.shopping")
+        self._contact = streams("traits.contact")
+        self._booking = streams("traits.booking")
+
+    def day(self, day: int) -> list[tuple[float, str, ProspectDraws]]:
+        """The organic prospects of one day, in arrival order."""
+        hours = (day % 7) * 24 + np.arange(24)
+        counts = self._arrivals.poisson(self.hourly_rate[:, hours])  # channels x 24
+        n = int(counts.sum())
+        chan_idx = np.repeat(np.repeat(np.arange(len(self.channels)), 24), counts.ravel())
+        hour_idx = np.repeat(np.tile(np.arange(24), len(self.channels)), counts.ravel())
+        times = day * MINUTES_PER_DAY + 60.0 * (hour_idx + self._arrivals.random(n))
+        order = np.argsort(times, kind="stable")
+        times, chan_idx = times[order], chan_idx[order]
+        p = self.n_practices
+        shopping = self._list.random((n, 1 + 2 * p)).tolist()
+        contact = self._contact.random((n, 1 + p * MAX_ATTEMPTS + p)).tolist()
+        patience = (self._contact.standard_exponential((n, p)) * self.patience_mean).tolist()
+        booking = self._booking.random((n, 3)).tolist()
+        out = []
+        for i in range(n):
+            d = ProspectDraws()
+            row = shopping[i]
+            d.u_size, d.u_choice, d.u_spread = row[0], row[1 : 1 + p], row[1 + p :]
+            row = contact[i]
+            d.u_ready = row[0]
+            d.u_reach = [row[1 + j * MAX_ATTEMPTS : 1 + (j + 1) * MAX_ATTEMPTS] for j in range(p)]
+            d.u_voicemail = row[1 + p * MAX_ATTEMPTS :]
+            d.patience = patience[i]
+            d.u_show, d.u_procedure, d.u_procedure_kind = booking[i]
+            out.append((float(times[i]), self.channels[chan_idx[i]], d))
+        return out
+
+
+def choose_practices(weights: list[float], u_choice: list[float], k: int) -> list[int]:
+    """k practice indices, drawn without replacement with probability proportional to
+    weight (Efraimidis-Spirakis keys u^(1/w)), most attractive-by-draw first."""
+    keys = [(u ** (1.0 / w) if w > 0 else -1.0, j) for j, (u, w) in enumerate(zip(u_choice, weights))]
+    keys.sort(reverse=True)
+    return [j for key, j in keys[:k] if key >= 0]
+
+
+class PoissonCalls:
+    """Homogeneous Poisson calls (the M/M/c+M scenario): gaps and patience in blocks."""
+
+    def __init__(self, streams, per_minute: float, patience_mean: float, block: int = 4096):
+        self._gaps = streams("arrivals")
+        self._patience = streams("patience")
+        self.mean_gap = 1.0 / per_minute
+        self.patience_mean = patience_mean
+        self.block = block
+
+    def __iter__(self):
+        while True:
+            gaps = (self._gaps.standard_exponential(self.block) * self.mean_gap).tolist()
+            pats = (self._patience.standard_exponential(self.block) * self.patience_mean).tolist()
+            yield from zip(gaps, pats)

@@ -1,0 +1,82 @@
+"""An inquiry: one prospect reaching out to one practice on one channel.
+
+It is the unit of work that waits on a phone hold queue or in a practice's to-do list,
+and the row of `inquiries.parquet`. Times are minutes on the simulation clock.
+"""
+
+from __future__ import annotations
+
+import math
+
+NAN = math.nan
+
+# The closed set of outcomes (README, "Outcomes"). Every inquiry ends with exactly one.
+BOOKED = "booked"  # reached while ready: a consultation is booked with this practice
+LOST = "lost_to_competitor"  # the prospect booked with another practice first
+TOO_LATE = "too_late"  # reached, but the prospect was no longer ready to book
+NOT_REACHED = "not_reached"  # the practice tried, but never reached the prospect
+ABANDONED = "abandoned"  # hung up on hold; nobody reached them afterwards
+UNANSWERED = "unanswered"  # no response at all (channel not monitored, or never got to it)
+ANSWERED = "answered"  # validation scenarios only: answered live, no prospect decision
+OUTCOMES = (BOOKED, LOST, TOO_LATE, NOT_REACHED, ABANDONED, UNANSWERED, ANSWERED)
+
+# Where the inquiry sits in the practice's work.
+ON_HOLD = 1  # a live caller waiting for someone to pick up
+TASK = 2  # an attempt to reach the prospect (reply, call-back, follow-up) is due
+
+
+class Inquiry:
+    """One prospect x practice contact, with everything recorded about it."""
+
+    __slots__ = (
+        "inquiry_id",
+        "prospect",
+        "practice",
+        "slot",
+        "channel",
+        "arrived_at",
+        "answered_at",
+        "contacted_at",
+        "acknowledged_at",
+        "first_attempt_at",
+        "abandoned_at",
+        "hold_minutes",
+        "attempts",
+        "abandoned",
+        "voicemail",
+        "service_answered",
+        "outcome",
+        "state",
+        "due",
+        "patience",
+        "u_reach",
+        "u_voicemail",
+    )
+
+    def __init__(self, inquiry_id, prospect, practice, slot, channel, arrived_at, patience=NAN):
+        self.inquiry_id = inquiry_id
+        self.prospect = prospect
+        self.practice = practice
+        self.slot = slot  # the practice's index in the market (keys the prospect's draws)
+        self.channel = channel
+        self.arrived_at = arrived_at
+        self.answered_at = NAN
+        self.contacted_at = NAN
+        self.acknowledged_at = NAN
+        self.first_attempt_at = NAN
+        self.abandoned_at = NAN
+        self.hold_minutes = NAN
+        self.attempts = 0
+        self.abandoned = False
+        self.voicemail = False
+        self.service_answered = False
+        self.outcome = None
+        self.state = 0
+        self.due = arrived_at
+        self.patience = patience
+        self.u_reach = None
+        self.u_voicemail = 1.0
+
+    @property
+    def closed(self) -> bool:
+        return self.outcome is not None

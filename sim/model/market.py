@@ -1,0 +1,278 @@
+"""LeadMarket: the SimPy clock and the Mesa agents wired together.
+
+One Mesa step is one simulated day: the SimPy environment runs to the next midnight, then
+the DataCollector takes a row per practice. The model takes a validated `sim.config.Config`
+and returns plain records (lists and dicts); it knows nothing of files, plots or Hydra.
+
+    cfg = sim.load_config()
+    model = LeadMarket(cfg)
+    model.run()             # or model.step() a day at a time
+    records = model.records()
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import mesa
+import simpy
+from mesa.agent import Agent
+from mesa.datacollection import DataCollector
+
+from ..config import (
+    ALL_DAYS,
+    Channel,
+    Config,
+    HoursConfig,
+    PracticeConfig,
+    Role,
+    ScenarioKind,
+    ShiftConfig,
+)
+from .arrivals import DailyArrivals, PoissonCalls, choose_practices
+from .inquiry import Inquiry
+from .practice import Practice
+from .prospect import Curve, Prospect
+from .streams import Exponentials, Streams
+
+PRACTICE_REPORTERS = {
+    "practice": "slot",
+    "inquiries": "n_inquiries",
+    "answered": "n_answered",
+    "contacted": "n_contacted",
+    "booked": "n_booked",
+    "lost_to_competitor": "n_lost",
+    "abandoned_calls": "n_abandoned",
+    "consultations": "n_consultations",
+    "procedures": "n_procedures",
+    "revenue": "revenue",
+    "staffing_cost": "staffing_cost_to_date",
+    "rating": "rating",
+    "review_count": "review_count",
+}
+
+
+def mmc_practice(cfg: Config) -> PracticeConfig:
+    """The single phone line of `scenario=mmc`: c staff always on shift, nothing else."""
+    sc = cfg.scenario
+    p = PracticeConfig(name="line", channels=[Channel.phone], patient_share=0.0)
+    p.opening_hours = [HoursConfig(days=list(ALL_DAYS), start="00:00", end="24:00")]
+    p.roster = [
+        ShiftConfig(days=list(ALL_DAYS), start="00:00", end="24:00", role=Role.front_desk,
+                    staff=sc.servers)
+    ]
+    p.handling.call_minutes = sc.handle_minutes
+    p.policy.return_voicemails = False
+    return p
+
+
+class LeadMarket(mesa.Model):
+    """The simulated world of DESIGN.md: prospects shopping practices over many channels.
+
+    Parameters: `config`, a validated `sim.config.Config` (see `sim.load_config`).
+    """
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.streams = Streams(config.seed)
+        super().__init__(seed=int(self.streams("mesa").integers(2**31 - 1)))
+        self.env = simpy.Environment()
+        self.kind = ScenarioKind(config.scenario.kind)
+        if self.kind == ScenarioKind.mmc:
+            self.days, self.drain_days = config.scenario.days, 0
+            practices = {"line": mmc_practice(config)}
+        else:
+            self.days, self.drain_days = config.market.days, config.market.drain_days
+            practices = config.practices
+        self.horizon_days = self.days + self.drain_days
+        self.cost_days = self.days
+        prospect = config.prospect
+        self.reach_curve = Curve.from_config(prospect.reach)
+        self.ready_curve = Curve.from_config(prospect.ready)
+        self.voicemail_share = prospect.voicemail_share
+        self.inquiries: list[Inquiry] = []
+        self.prospect_rows: list[tuple] = []
+        self.activity = [] if config.record_activity else None
+        self._next_inquiry_id = 0
+        self._next_prospect_id = 0
+        self.practices: list[Practice] = []
+        for index, (slot, pcfg) in enumerate(practices.items()):
+            handling = Exponentials(self.streams(f"handling.{slot}"))
+            patients = self.streams(f"patients.{slot}")
+            self.practices.append(Practice(self, slot, index, copy.deepcopy(pcfg), handling,
+                                           patients))
+        self.datacollector = DataCollector(agenttype_reporters={Practice: PRACTICE_REPORTERS})
+        if self.kind == ScenarioKind.mmc:
+            sc = config.scenario
+            calls = PoissonCalls(self.streams, sc.arrivals_per_hour / 60.0, sc.patience_minutes)
+            self.env.process(self._call_arrivals(calls))
+        else:
+            self.arrivals = DailyArrivals(
+                self.streams, config.market.channel_mix, config.market.prospects_per_day,
+                len(self.practices), prospect.hold_patience_minutes,
+            )
+            shares = [float(w) for w in config.market.shopping_list]
+            total = sum(shares)
+            self._size_cdf = [sum(shares[: k + 1]) / total for k in range(len(shares))]
+            self.env.process(self._prospect_arrivals())
+
+    # ---------------------------------------------------------------- arrivals
+
+    def _new_inquiry(self, prospect, practice, channel, patience=math.nan) -> Inquiry:
+        self._next_inquiry_id += 1
+        arrived = self.env.now
+        return Inquiry(self._next_inquiry_id, prospect, practice, practice.index, channel,
+                       arrived, patience)
+
+    def _call_arrivals(self, calls):
+        """M/M/c+M: Poisson callers to the one line, until the last day ends."""
+        env, line, end = self.env, self.practices[0], self.days * 1440.0
+        for gap, patience in calls:
+            yield env.timeout(gap)
+            if env.now >= end:
+                return
+            line.receive(self._new_inquiry(None, line, "phone", patience))
+
+    def _prospect_arrivals(self):
+        env = self.env
+        for day in range(self.days):
+            for t, channel, draws in self.arrivals.day(day):
+                if t > env.now:
+                    yield env.timeout(t - env.now)
+                self.new_prospect(channel, "organic", draws)
+
+    def attractiveness(self) -> list[float]:
+        """Each practice's weight in prospects' choice (marketing x rating x review count)."""
+        return [
+            p.cfg.marketing_weight
+            * math.exp(1.5 * (p.rating - 4.5))
+            * math.sqrt((1.0 + p.review_count) / 61.0)
+            for p in self.practices
+        ]
+
+    def new_prospect(self, channel, source, draws, referred_by=None) -> Prospect:
+        """A prospect arrives and contacts their shopping list, spread over some minutes."""
+        self._next_prospect_id += 1
+        prospect = Prospect(self, self.env.now, channel, source, draws, referred_by)
+        prospect.prospect_id = self._next_prospect_id
+        k = draws.shopping_list_size(self._size_cdf)
+        chosen = choose_practices(self.attractiveness(), draws.u_choice, k)
+        prospect.shopping_list = [self.practices[j] for j in chosen]
+        spread = self.config.market.inquiry_spread_minutes
+        offsets = sorted(draws.u_spread[: len(chosen)])
+        prospect.pending_inquiries = len(chosen)
+        for n, practice in enumerate(prospect.shopping_list):
+            delay = 0.0 if n == 0 else offsets[n] * spread
+            if delay == 0.0:
+                self._make_inquiry(prospect, practice)
+            else:
+                ev = self.env.timeout(delay)
+                ev.callbacks.append(lambda _e, p=prospect, pr=practice: self._make_inquiry(p, pr))
+        return prospect
+
+    def _make_inquiry(self, prospect, practice) -> None:
+        prospect.pending_inquiries -= 1
+        if prospect.booked_with is not None:  # already booked: stops shopping
+            if prospect.done:
+                self.prospect_done(prospect)
+            return
+        j = practice.index
+        d = prospect.draws
+        inq = self._new_inquiry(prospect, practice, prospect.channel, d.patience[j])
+        inq.u_reach = d.u_reach[j]
+        inq.u_voicemail = d.u_voicemail[j]
+        prospect.inquiries.append(inq)
+        prospect.open_inquiries += 1
+        practice.receive(inq)
+
+    # ---------------------------------------------------------------- outcomes
+
+    def prospect_booked(self, prospect) -> None:
+        """The prospect booked: every other open inquiry is lost to that competitor."""
+        for inq in prospect.inquiries:
+            if inq.outcome is None:
+                inq.practice.close(inq, "lost_to_competitor")
+
+    def prospect_done(self, prospect) -> None:
+        """All the prospect's inquiries have ended: record them and let the agent go."""
+        p = prospect
+        booked = p.booked_with.slot if p.booked_with is not None else ""
+        self.prospect_rows.append((
+            p.prospect_id, p.arrived_at, p.source, p.channel, len(p.shopping_list), booked,
+            p.booked_at, p.consultation_at, p.showed, p.converted, p.procedure, p.revenue,
+            p.referred_by.slot if p.referred_by is not None else "",
+        ))
+        p.draws = None
+        p.remove()
+
+    # ---------------------------------------------------------------- running
+
+    def step(self) -> None:
+        """One simulated day."""
+        self.env.run(until=self.steps * 1440.0)
+        self.datacollector.collect(self)
+
+    def run(self) -> LeadMarket:
+        """Run every day of the horizon, then close what is still open."""
+        while self.steps < self.horizon_days:
+            self.step()
+        self.finish()
+        return self
+
+    def finish(self) -> None:
+        for practice in self.practices:
+            practice.finish()
+        for agent in list(self.agents_by_type.get(Prospect, [])):
+            self.prospect_done(agent)
+        # Mesa keeps a class-level id counter per model; drop ours so a process that
+        # builds many models does not grow without bound.
+        Agent._ids.pop(self, None)
+
+    def records(self) -> dict:
+        """Everything the analysis needs, as plain Python data."""
+        inq_cols = ("inquiry_id", "prospect_id", "practice", "channel", "arrived_at",
+                    "answered_at", "contacted_at", "acknowledged_at", "first_attempt_at",
+                    "hold_minutes", "attempts", "abandoned", "voicemail", "service_answered",
+                    "outcome")
+        inquiries = {c: [] for c in inq_cols}
+        for q in self.inquiries:
+            row = (q.inquiry_id, q.prospect.prospect_id if q.prospect is not None else 0,
+                   q.practice.slot, q.channel, q.arrived_at, q.answered_at, q.contacted_at,
+                   q.acknowledged_at, q.first_attempt_at, q.hold_minutes, q.attempts,
+                   q.abandoned, q.voicemail, q.service_answered, q.outcome)
+            for c, v in zip(inq_cols, row):
+                inquiries[c].append(v)
+        pro_cols = ("prospect_id", "arrived_at", "source", "channel", "n_practices",
+                    "booked_with", "booked_at", "consultation_at", "showed", "converted",
+                    "procedure", "revenue", "referred_by")
+        rows = sorted(self.prospect_rows)
+        prospects = {c: [r[i] for r in rows] for i, c in enumerate(pro_cols)}
+        staff = [
+            {"practice": p.slot, "staff_id": s.staff_id, "role": s.role,
+             "hourly_wage": s.hourly_wage,
+             "shift_minutes": sum(e - b for b, e in s.windows),
+             "busy_lead_minutes": s.busy_lead_minutes,
+             "busy_patient_minutes": s.busy_patient_minutes, "items": s.items}
+            for p in self.practices for s in p.staff
+        ]
+        practices = []
+        for p in self.practices:
+            row = {"practice": p.slot, "name": p.name, "channels": list(p.channels),
+                   "service_calls": p.service_calls, "rating_end": p.rating,
+                   "review_count_end": p.review_count}
+            row.update(p.costs(self.cost_days))
+            practices.append(row)
+        daily = self.datacollector.get_agenttype_vars_dataframe(Practice)
+        return {
+            "kind": self.kind.value,
+            "seed": self.config.seed,
+            "days": self.days,
+            "drain_days": self.drain_days,
+            "inquiries": inquiries,
+            "prospects": prospects,
+            "staff": staff,
+            "practices": practices,
+            "daily": daily,
+            "activity": self.activity,
+        }

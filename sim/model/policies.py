@@ -1,0 +1,59 @@
+"""Response policies: the order waiting work is taken in, and the follow-up cadence.
+
+Live callers on hold are always taken before written work (a ringing phone beats an
+inbox). Among the asynchronous tasks (replies, call-backs, follow-up attempts) the
+practice's discipline decides; each staff member compares the heads of the per-channel
+to-do lists it can work, so a task is found in O(channels) without a global scan.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+
+from ..config import Discipline
+
+
+def task_key_function(discipline: Discipline):
+    """A function of (channel, due) giving the sort key of a task (smallest is taken first)."""
+    if discipline == Discipline.newest_first:
+        return lambda channel, due: (0, -due)
+    if discipline == Discipline.phone_first:
+        return lambda channel, due: (0 if channel == "phone" else 1, due)
+    return lambda channel, due: (0, due)
+
+
+class TaskLists:
+    """Per-channel priority queues of inquiries with an attempt due."""
+
+    def __init__(self, channels, discipline: Discipline):
+        self.heaps = {c: [] for c in channels}
+        self._key = task_key_function(discipline)
+        self._seq = itertools.count()
+
+    def push(self, inquiry) -> None:
+        key = self._key(inquiry.channel, inquiry.due)
+        heapq.heappush(self.heaps[inquiry.channel], (key, next(self._seq), inquiry))
+
+    def pop_best(self, channels):
+        """Remove and return the best open inquiry among these channels, or None."""
+        best_heap, best_key = None, None
+        for c in channels:
+            heap = self.heaps.get(c)
+            if not heap:
+                continue
+            while heap and heap[0][2].outcome is not None:  # closed meanwhile: drop
+                heapq.heappop(heap)
+            if heap and (best_key is None or heap[0][0] < best_key):
+                best_heap, best_key = heap, heap[0][0]
+        if best_heap is None:
+            return None
+        return heapq.heappop(best_heap)[2]
+
+    def __len__(self) -> int:
+        return sum(len(h) for h in self.heaps.values())
+
+
+def next_attempt_due(follow_up_minutes, attempts_made: int, first_attempt_at: float) -> float:
+    """When attempt number `attempts_made + 1` is due under the cadence."""
+    return first_attempt_at + follow_up_minutes[attempts_made]

@@ -1,0 +1,395 @@
+"""Practices: the inbox, the phone line, the roster and the economics of one practice.
+
+A practice receives inquiries on the channels it monitors (an inquiry on any other
+channel is never answered), keeps live callers on a hold queue and written work in
+per-channel to-do lists, and hands work to its staff by its response policy.
+
+Phone is synchronous. A call is answered at once if someone who takes calls is free;
+otherwise the caller waits on hold with an exponential patience. Patience is checked
+lazily, when a staff member next takes a caller off the queue: a caller whose patience
+ran out before that moment has abandoned at arrival + patience. For a first-come-first-
+served queue this gives exactly the same served / abandoned split and the same times as
+a timer per caller (the textbook `request | timeout`), at no event cost per caller; it is
+the M/M/c+M (Erlang A) model the tests compare against. A caller who hangs up, or finds
+nobody on duty, may leave a voicemail that becomes a call-back task.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import mesa
+import numpy as np
+
+from .clock import complement_windows, covered_minutes, merge_windows, weekly_windows
+from .inquiry import (
+    ABANDONED,
+    ANSWERED,
+    BOOKED,
+    LOST,
+    NOT_REACHED,
+    ON_HOLD,
+    TASK,
+    UNANSWERED,
+)
+from .policies import TaskLists
+from .staff import PATIENT, Staff
+from .streams import Exponentials
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+class Practice(mesa.Agent):
+    """A practice with its staff, policy, services, economics and reputation.
+
+    Parameters: the model, its slot name and index in the market, its PracticeConfig, and
+    the exponential-variate source for handling times.
+    """
+
+    def __init__(self, model, slot, index, cfg, handling_times, patient_stream):
+        super().__init__(model)
+        self.env = model.env
+        self.slot = slot
+        self.index = index
+        self.cfg = cfg
+        self.name = cfg.name or slot
+        self.channels = tuple(str(getattr(c, "value", c)) for c in cfg.channels)
+        self.policy = cfg.policy
+        self.follow_up = [float(v) for v in cfg.policy.follow_up_minutes]
+        self.max_attempts = int(cfg.policy.max_attempts)
+        self.first_delay = float(cfg.policy.first_response_delay_minutes)
+        self.exp = handling_times
+        self._patient_stream = patient_stream
+        self.tasks = TaskLists(self.channels, cfg.policy.discipline)
+        self.hold: deque = deque()
+        self.idle_staff: list[Staff] = []
+        self.idle_service: list[Staff] = []
+        self.phone_on_shift = 0
+        # reputation (moved by reviews in the reputation model)
+        self.rating = float(cfg.reputation.rating)
+        self.review_count = int(cfg.reputation.review_count)
+        # running totals (the daily table reads them)
+        self.n_inquiries = 0
+        self.n_answered = 0
+        self.n_contacted = 0
+        self.n_booked = 0
+        self.n_lost = 0
+        self.n_abandoned = 0
+        self.n_consultations = 0
+        self.n_procedures = 0
+        self.revenue = 0.0
+        self.service_calls = 0
+        self.staff = self._build_staff(model.horizon_days)
+
+    # ---------------------------------------------------------------- construction
+
+    def _build_staff(self, horizon_days: int) -> list[Staff]:
+        cfg, staff = self.cfg, []
+        patient_rate = cfg.patient_share / cfg.patient_task_minutes
+        for line in cfg.roster:
+            role = str(getattr(line.role, "value", line.role))
+            windows = weekly_windows(line.days, line.start, line.end, horizon_days)
+            rate = patient_rate if role == "front_desk" else 0.0
+            for _ in range(line.staff):
+                staff_id = f"{self.slot}.{role}.{len(staff) + 1}"
+                staff.append(Staff(self, staff_id, role, windows, line.hourly_wage, rate))
+        svc = cfg.answering_service
+        if svc.enabled:
+            horizon = horizon_days * 1440.0
+            if str(getattr(svc.hours, "value", svc.hours)) == "always":
+                windows = [(0.0, horizon)]
+            else:
+                opening = [
+                    w
+                    for h in cfg.opening_hours
+                    for w in weekly_windows(h.days, h.start, h.end, horizon_days)
+                ]
+                windows = complement_windows(merge_windows(opening), horizon)
+            for i in range(svc.agents):
+                staff.append(Staff(self, f"{self.slot}.answering_service.{i + 1}",
+                                   "answering_service", windows))
+        return staff
+
+    # ---------------------------------------------------------------- shifts
+
+    def shift_started(self, staff: Staff) -> None:
+        if staff.takes_calls:
+            self.phone_on_shift += 1
+
+    def shift_ended(self, staff: Staff) -> None:
+        if staff.takes_calls:
+            self.phone_on_shift -= 1
+        staff.patients_waiting = 0  # the next person on the desk sees them
+
+    def go_idle(self, staff: Staff) -> None:
+        (self.idle_service if staff.is_service else self.idle_staff).append(staff)
+
+    def leave_idle(self, staff: Staff) -> None:
+        (self.idle_service if staff.is_service else self.idle_staff).remove(staff)
+
+    def schedule_patients(self, staff: Staff, start: float, end: float) -> None:
+        """Existing patients arriving at this person's desk during one shift window."""
+        rng = self._patient_stream
+        n = rng.poisson(staff.patient_rate * (end - start))
+        if n:
+            env = self.env
+            for t in np.sort(rng.uniform(start, end, n)).tolist():
+                env.timeout(t - env.now).callbacks.append(staff.patient_arrives)
+
+    # ---------------------------------------------------------------- arrivals
+
+    def receive(self, inq) -> None:
+        """A new inquiry reaches the practice."""
+        self.n_inquiries += 1
+        self.model.inquiries.append(inq)
+        if inq.channel not in self.channels:
+            self.close(inq, UNANSWERED)
+        elif inq.channel == "phone":
+            self.receive_call(inq)
+        else:
+            if self.cfg.auto_responder.enabled:
+                inq.acknowledged_at = self.env.now
+            self.schedule_first_response(inq, self.env.now)
+
+    def receive_call(self, inq) -> None:
+        """A live call: picked up now, put on hold, or met by a closed line."""
+        inq.state = ON_HOLD
+        inq.due = self.env.now
+        if not self.policy.answer_live_calls:
+            self._line_closed(inq)
+            return
+        for idle in (self.idle_staff, self.idle_service):
+            for staff in idle:
+                if staff.takes_calls:
+                    idle.remove(staff)
+                    staff.wake.succeed(inq)
+                    return
+        if self.phone_on_shift > 0:
+            self.hold.append(inq)
+        else:
+            self._line_closed(inq)
+
+    def _line_closed(self, inq) -> None:
+        inq.hold_minutes = 0.0
+        self._voicemail_or_close(inq, self.env.now, UNANSWERED)
+
+    def _voicemail_or_close(self, inq, at: float, outcome: str) -> None:
+        if inq.u_voicemail < self.model.voicemail_share:
+            inq.voicemail = True
+            if self.policy.return_voicemails:
+                self.schedule_first_response(inq, at)
+                return
+        self.close(inq, outcome)
+
+    def _abandon(self, inq) -> None:
+        """The caller's patience ran out on hold (found when dequeued)."""
+        inq.abandoned = True
+        inq.abandoned_at = inq.due + inq.patience
+        inq.hold_minutes = inq.patience
+        self.n_abandoned += 1
+        self._voicemail_or_close(inq, inq.abandoned_at, ABANDONED)
+
+    def schedule_first_response(self, inq, since: float) -> None:
+        """A reply or call-back becomes due `first_response_delay` after `since`."""
+        inq.state = TASK
+        due = since + self.first_delay
+        self._schedule_attempt(inq, due)
+
+    def _schedule_attempt(self, inq, due: float) -> None:
+        inq.due = due
+        now = self.env.now
+        if due <= now:
+            self.add_task(inq)
+        else:
+            self.env.timeout(due - now).callbacks.append(lambda _e, inq=inq: self.add_task(inq))
+
+    def add_task(self, inq) -> None:
+        """An attempt is due: give it to an idle person who can work it, or queue it."""
+        if inq.outcome is not None:
+            return
+        channel = inq.channel
+        for staff in self.idle_staff:
+            if channel in staff.task_channels:
+                self.idle_staff.remove(staff)
+                staff.wake.succeed(inq)
+                return
+        self.tasks.push(inq)
+
+    # ---------------------------------------------------------------- work
+
+    def next_work(self, staff: Staff):
+        """The next item for this person: patient at the desk, live caller, then a task."""
+        if staff.patients_waiting:
+            staff.patients_waiting -= 1
+            return PATIENT
+        if staff.takes_calls and self.hold:
+            hold, now = self.hold, self.env.now
+            while hold:
+                inq = hold.popleft()
+                if inq.outcome is not None:
+                    continue
+                if inq.due + inq.patience <= now:
+                    self._abandon(inq)
+                    continue
+                return inq
+        if staff.task_channels:
+            return self.tasks.pop_best(staff.task_channels)
+        return None
+
+    def begin(self, staff: Staff, item) -> float:
+        """Start a piece of work; returns its handling time in minutes."""
+        now = self.env.now
+        if item is PATIENT:
+            duration = self.exp(self.cfg.patient_task_minutes)
+            staff.busy_patient_minutes += duration
+            self._log(staff, "patient", now, duration)
+            return duration
+        inq = item
+        handling = self.cfg.handling
+        if inq.state == ON_HOLD:
+            inq.hold_minutes = now - inq.due
+            self._answered(inq, now)
+            if staff.is_service:
+                inq.service_answered = True
+                self.service_calls += 1
+                duration = self.exp(self.cfg.answering_service.handle_minutes)
+            else:
+                inq.attempts += 1
+                self._reached(inq, now)
+                duration = self.exp(handling.call_minutes)
+        else:
+            inq.attempts += 1
+            if inq.first_attempt_at != inq.first_attempt_at:  # NaN: the first attempt
+                inq.first_attempt_at = now
+            self._answered(inq, now)
+            if inq.prospect.answers_attempt(inq, now):
+                self._reached(inq, now)
+                duration = self.exp(handling.call_minutes)
+            elif inq.channel == "phone":
+                duration = self.exp(handling.attempt_minutes)
+            else:
+                duration = self.exp(handling.message_minutes)
+        staff.busy_lead_minutes += duration
+        staff.items += 1
+        self._log(staff, "lead", now, duration)
+        return duration
+
+    def end(self, staff: Staff, item) -> None:
+        """Finish a piece of work: a failed attempt schedules the next by the cadence."""
+        if item is PATIENT:
+            return
+        inq = item
+        if inq.outcome is not None:
+            return
+        now = self.env.now
+        if inq.state == ON_HOLD:  # the answering service took a message: call back
+            self.schedule_first_response(inq, now)
+        elif inq.attempts < self.max_attempts:
+            due = inq.first_attempt_at + self.follow_up[inq.attempts]
+            self._schedule_attempt(inq, max(due, now))
+        else:
+            self.close(inq, NOT_REACHED)
+
+    def _answered(self, inq, now: float) -> None:
+        if inq.answered_at != inq.answered_at:  # NaN: the first human response
+            inq.answered_at = now
+            self.n_answered += 1
+
+    def _reached(self, inq, now: float) -> None:
+        """Two-way contact with the prospect: the prospect decides."""
+        if inq.contacted_at != inq.contacted_at:
+            inq.contacted_at = now
+            self.n_contacted += 1
+        prospect = inq.prospect
+        if prospect is None:  # validation scenarios: no prospect decision is modelled
+            self.close(inq, ANSWERED)
+            return
+        outcome = prospect.reached(inq, now)
+        if outcome == BOOKED:
+            self._book(prospect, now)
+        self.close(inq, outcome)
+        if outcome == BOOKED:
+            self.model.prospect_booked(prospect)
+
+    def _book(self, prospect, now: float) -> None:
+        """A consultation is booked: draw show-up, procedure and its fee."""
+        eco, d = self.cfg.economics, prospect.draws
+        self.n_booked += 1
+        prospect.consultation_at = now + eco.consultation_lead_days * 1440.0
+        prospect.showed = d.u_show >= eco.no_show_rate
+        if prospect.showed:
+            self.n_consultations += 1
+            if d.u_procedure < eco.consultation_to_procedure:
+                prospect.converted = True
+                prospect.procedure = _pick(eco.procedure_mix, d.u_procedure_kind)
+                prospect.revenue = float(eco.procedure_fees[prospect.procedure])
+                self.n_procedures += 1
+                self.revenue += prospect.revenue
+
+    def close(self, inq, outcome: str) -> None:
+        """The inquiry ends with `outcome`."""
+        inq.outcome = outcome
+        if outcome == LOST:
+            self.n_lost += 1
+        prospect = inq.prospect
+        if prospect is not None:
+            prospect.open_inquiries -= 1
+            if prospect.done:
+                self.model.prospect_done(prospect)
+
+    def _log(self, staff, kind, start, duration) -> None:
+        if self.model.activity is not None:
+            self.model.activity.append((staff.staff_id, kind, start, start + duration))
+
+    # ---------------------------------------------------------------- end of run
+
+    def finish(self) -> None:
+        """Close what is still open when the clock stops."""
+        now = self.env.now
+        while self.hold:
+            inq = self.hold.popleft()
+            if inq.outcome is None and inq.due + inq.patience <= now:
+                inq.abandoned, inq.abandoned_at = True, inq.due + inq.patience
+                inq.hold_minutes = inq.patience
+                self.n_abandoned += 1
+        for inq in self.model.inquiries:
+            if inq.practice is self and inq.outcome is None:
+                if inq.attempts or inq.answered_at == inq.answered_at:
+                    self.close(inq, NOT_REACHED)
+                elif inq.abandoned:
+                    self.close(inq, ABANDONED)
+                else:
+                    self.close(inq, UNANSWERED)
+
+    def costs(self, until_day: float) -> dict:
+        """Staffing cost up to `until_day` (capped at the costed days)."""
+        days = min(until_day, self.model.cost_days)
+        until = days * 1440.0
+        wages = sum(
+            s.hourly_wage * covered_minutes(s.windows, until) / 60.0
+            for s in self.staff
+            if not s.is_service
+        )
+        svc, ar = self.cfg.answering_service, self.cfg.auto_responder
+        service = 0.0
+        if svc.enabled:
+            service = svc.fee_per_month * days / DAYS_PER_MONTH + svc.fee_per_call * self.service_calls
+        auto = ar.fee_per_month * days / DAYS_PER_MONTH if ar.enabled else 0.0
+        return {"wages": wages, "answering_service_fees": service, "auto_responder_fees": auto,
+                "staffing_cost": wages + service + auto}
+
+    @property
+    def staffing_cost_to_date(self) -> float:
+        return self.costs(self.env.now / 1440.0)["staffing_cost"]
+
+
+def _pick(weights: dict, u: float) -> str:
+    """The key whose cumulative weight share first exceeds u."""
+    total = sum(weights.values())
+    acc = 0.0
+    for name, w in weights.items():
+        acc += w / total
+        if u < acc:
+            return name
+    return name
+

@@ -1,0 +1,98 @@
+"""Prospects: people who inquire, shop several practices and lose interest by the minute.
+
+Interest is a closed-form function of the time since the prospect's inquiry, evaluated
+only when something happens (an attempt to reach them, a call picked up); nothing ticks.
+Two curves follow from it (`prospect=` config group, CALIBRATION.md):
+
+- reachability r(t): the chance that an attempt at time t reaches them (they pick up, or
+  reply), drawn afresh for every attempt from the prospect's own uniforms;
+- readiness R(t): the share of prospects still ready to book at time t. Each prospect
+  draws one uniform u and is ready while u < R(t). Because R only falls, a prospect who
+  is ready at t was ready at every earlier time: readiness is a deadline, drawn once.
+
+Both curves are a fast exponential component plus a slow power-law tail, so one form can
+carry both the steep early decay of the LRM 2007 study and the slow tail of the aesthetic
+practice figures.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+
+from .inquiry import BOOKED, LOST, TOO_LATE
+
+
+class Curve:
+    """peak * (w exp(-t/fast) + (1-w) (1 + t/tail)^-exponent), t in minutes >= 0."""
+
+    __slots__ = ("peak", "w", "fast", "tail", "exponent")
+
+    def __init__(self, peak, fast_weight, fast_minutes, tail_minutes, tail_exponent):
+        self.peak = float(peak)
+        self.w = float(fast_weight)
+        self.fast = float(fast_minutes)
+        self.tail = float(tail_minutes)
+        self.exponent = float(tail_exponent)
+
+    @classmethod
+    def from_config(cls, c) -> Curve:
+        return cls(c.peak, c.fast_weight, c.fast_minutes, c.tail_minutes, c.tail_exponent)
+
+    def __call__(self, t: float) -> float:
+        if t < 0.0:
+            t = 0.0
+        slow = (1.0 + t / self.tail) ** -self.exponent
+        if self.w:
+            return self.peak * (self.w * math.exp(-t / self.fast) + (1.0 - self.w) * slow)
+        return self.peak * slow
+
+
+class Prospect(mesa.Agent):
+    """A person looking for a practice: arrives once, contacts a shopping list of practices
+    on one channel, and books with the first practice that reaches them while still ready.
+
+    Parameters are the prospect's draws from the common-random-number streams, so the same
+    seed gives the same person whatever the practices do.
+    """
+
+    def __init__(self, model, arrived_at, channel, source, draws, referred_by=None):
+        super().__init__(model)
+        self.arrived_at = arrived_at
+        self.channel = channel
+        self.source = source  # "organic" or "referral"
+        self.referred_by = referred_by
+        self.draws = draws  # ProspectDraws: this person's uniforms (see arrivals.py)
+        self.shopping_list: list = []  # practices, in the order contacted
+        self.inquiries: list = []
+        self.open_inquiries = 0
+        self.pending_inquiries = 0  # inquiries on the list not yet made
+        self.booked_with = None
+        self.booked_at = math.nan
+        self.consultation_at = math.nan
+        self.showed = False
+        self.converted = False
+        self.procedure = ""
+        self.revenue = 0.0
+
+    # ------------------------------------------------------------------ decisions
+
+    def reached(self, inquiry, now: float) -> str:
+        """A practice reached this prospect: book with it, or say it is too late."""
+        if self.booked_with is not None:
+            return LOST
+        if self.draws.u_ready < self.model.ready_curve(now - self.arrived_at):
+            self.booked_with = inquiry.practice
+            self.booked_at = now
+            return BOOKED
+        return TOO_LATE
+
+    def answers_attempt(self, inquiry, now: float) -> bool:
+        """Whether the attempt number `inquiry.attempts` reaches the prospect now."""
+        u = inquiry.u_reach[min(inquiry.attempts, len(inquiry.u_reach)) - 1]
+        return u < self.model.reach_curve(now - self.arrived_at)
+
+    @property
+    def done(self) -> bool:
+        return self.open_inquiries == 0 and self.pending_inquiries == 0

@@ -1,0 +1,109 @@
+"""Staff: people (and an outside answering service) who work the practice's leads.
+
+Each staff member is a SimPy process that lives through its shift windows. Inside a
+window it takes the next piece of work by the practice's policy, spends a handling time
+on it, and records the result; with nothing to do it waits, idle, until work arrives or
+the shift ends. It never picks up work outside a window, and finishes the item in hand
+when a window closes. A SimPy Resource cannot change capacity, which is why shifts are
+modelled with these processes instead.
+
+Roles decide what a person can work:
+- front_desk: live calls, every written channel, and the existing patients at the desk;
+- coordinator: live calls and every written channel (a dedicated lead coordinator);
+- social_media: chat, SMS, social and review-site messages; no phone;
+- answering_service: live calls only; takes a message that becomes a call-back task.
+"""
+
+from __future__ import annotations
+
+from ..config import CHANNELS
+
+ROLE_CHANNELS = {
+    "front_desk": tuple(CHANNELS),
+    "coordinator": tuple(CHANNELS),
+    "social_media": ("chat", "sms", "social_dm", "review_site"),
+    "answering_service": (),
+}
+ROLE_TAKES_CALLS = {
+    "front_desk": True,
+    "coordinator": True,
+    "social_media": False,
+    "answering_service": True,
+}
+PATIENT = "patient"  # the work item of an existing patient at the desk
+
+
+class Staff:
+    """One person (or one answering-service agent) on a roster.
+
+    Parameters: the practice, an id, the role, the (start, end) windows of its shifts in
+    minutes, the hourly wage, and the rate of existing-patient work per minute on shift.
+    """
+
+    def __init__(self, practice, staff_id, role, windows, hourly_wage=0.0, patient_rate=0.0):
+        self.practice = practice
+        self.env = practice.env
+        self.staff_id = staff_id
+        self.role = role
+        self.windows = windows
+        self.hourly_wage = hourly_wage
+        self.patient_rate = patient_rate
+        self.is_service = role == "answering_service"
+        self.takes_calls = ROLE_TAKES_CALLS[role]
+        # The channels of tasks this person works, intersected with what the practice monitors.
+        self.task_channels = tuple(c for c in ROLE_CHANNELS[role] if c in practice.channels)
+        self.shift_end = -1.0
+        self.on_shift = False
+        self.wake = None
+        self.patients_waiting = 0
+        self.busy_lead_minutes = 0.0
+        self.busy_patient_minutes = 0.0
+        self.items = 0
+        self.process = self.env.process(self.work())
+
+    def can_work(self, channel: str) -> bool:
+        return channel in self.task_channels
+
+    def work(self):
+        """The story of a working day, window after window."""
+        env, practice = self.env, self.practice
+        for start, end in self.windows:
+            if env.now < start:
+                yield env.timeout(start - env.now)
+            self._start_shift(end)
+            while env.now < end:
+                item = practice.next_work(self)
+                if item is None:
+                    self.wake = env.event()
+                    practice.go_idle(self)
+                    item = yield self.wake
+                    self.wake = None
+                    if item is None:  # the shift ended while idle
+                        continue
+                duration = practice.begin(self, item)
+                yield env.timeout(duration)
+                practice.end(self, item)
+            self.on_shift = False
+
+    def _start_shift(self, end: float) -> None:
+        env = self.env
+        self.shift_end = end
+        self.on_shift = True
+        self.practice.shift_started(self)
+        env.timeout(end - env.now).callbacks.append(self._end_shift)
+        if self.patient_rate > 0:
+            self.practice.schedule_patients(self, env.now, end)
+
+    def _end_shift(self, _event) -> None:
+        self.practice.shift_ended(self)
+        if self.wake is not None and not self.wake.triggered:
+            self.practice.leave_idle(self)
+            self.wake.succeed(None)
+
+    def patient_arrives(self, _event=None) -> None:
+        """An existing patient comes to this person's desk (or line)."""
+        self.patients_waiting += 1
+        if self.wake is not None and not self.wake.triggered:
+            self.practice.leave_idle(self)
+            self.patients_waiting -= 1
+            self.wake.succeed(PATIENT)
