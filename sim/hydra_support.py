@@ -57,43 +57,48 @@ def hydra_message(exc: BaseException) -> str:
         options = re.findall(r"^\s+(\S+)\s*$", text, flags=re.M)
         allowed = ", ".join(options) if options else "see configs/" + group
         return f"{group or option}: unknown option '{option}' (allowed: {allowed})"
-    not_struct = re.search(r"Key '([^']+)' is not in struct", text)
-    if not_struct:
-        full = re.search(r"full_key: (\S+)", text)
-        key = full.group(1) if full else not_struct.group(1)
-        return f"{key}: unknown key (check the spelling; `--cfg job` lists the keys)"
-    override = re.search(r"Could not override '([^']+)'", text)
+    cause = exc.__cause__ or exc
+    detail = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    full = re.search(r"full_key: (\S+)", str(cause))
+    unknown = re.search(r"Key '([^']+)' not in '(\w+)'", detail)
+    if unknown:
+        key = full.group(1) if full else unknown.group(1)
+        return f"{key}: unknown key (allowed: {', '.join(_field_names(unknown.group(2)))})"
+    if full:
+        return f"{full.group(1)}: {detail}"
+    override = re.search(r"override '?([^' ]+?)'?(?:\.|$)", text.splitlines()[0])
     if override:
-        cause = one_line(exc.__cause__) if exc.__cause__ else ""
-        lines = [ln for ln in text.splitlines()[1:] if ln.strip() and "HYDRA_FULL" not in ln]
-        detail = cause or (lines[0].strip() if lines else "")
         return f"{override.group(1)}: {detail}"
     return one_line(exc)
 
 
+def _field_names(class_name: str) -> list[str]:
+    from dataclasses import fields
+
+    from . import config
+
+    cls = getattr(config, class_name, None)
+    return [f.name for f in fields(cls)] if cls is not None else []
+
+
 def sweep_variants(overrides: list[str]) -> list[list[str]]:
-    """For a multirun command line, a list of plain override lists that together use every
-    swept value once (each value with the other sweeps at their first value)."""
+    """For a multirun command line, plain override lists that together use every swept
+    value once (each value with the other sweeps at their first value)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parsed = OverridesParser.create().parse_overrides(overrides)
-    base, sweeps = [], []
+    choices = []
     for o in parsed:
         if o.is_sweep_override():
-            values = [o.get_key_element() + "=" + str(v) for v in o.sweep_string_iterator()]
-            sweeps.append(values)
-            base.append(values[0])
+            key = o.get_key_element()
+            choices.append([f"{key}={v}" for v in o.sweep_string_iterator()])
         else:
-            base.append(o.input_line)
+            choices.append([o.input_line])
+    base = [c[0] for c in choices]
     variants = [base]
-    for i, values in enumerate(
-        [v for o, v in zip([p for p in parsed if p.is_sweep_override()], sweeps)]
-    ):
-        for value in values[1:]:
-            variant = list(base)
-            # replace the sweep's first value in `base` by this one
-            variant[variant.index(sweeps[i][0])] = value
-            variants.append(variant)
+    for i, options in enumerate(choices):
+        for value in options[1:]:
+            variants.append(base[:i] + [value] + base[i + 1 :])
     return variants
 
 

@@ -253,7 +253,8 @@ def test_probabilities_in_range_and_monotone_in_servers(lam, h, c, pat):
 def test_service_level_increases_with_time_and_servers(lam, h, c, pat, t1, t2):
     t1, t2 = sorted((t1, t2))
     low, high = service_level(lam, h, c, pat, t1), service_level(lam, h, c, pat, t2)
-    assert 0.0 <= low <= high + 1e-10 <= 1.0 + 1e-10
+    assert 0.0 <= low <= 1.0 and 0.0 <= high <= 1.0
+    assert low <= high + 1e-10
     assert service_level(lam, h, c + 1, pat, t1) >= low - 1e-10
 
 

@@ -188,7 +188,7 @@ def _a_service_level(lam, mu, c, theta, logp, t) -> float:
     j = np.arange(p.size - c, dtype=float)
     late = float(p[c:] @ (c * mu / (c * mu + (j + 1.0) * theta)))
     if t == 0.0 or math.isinf(t):
-        return now if t == 0.0 else min(now + late, 1.0)
+        return min(now if t == 0.0 else now + late, 1.0)
     # Offered wait V (time until a server would take the caller) has density
     # lambda P(N = c-1) exp(lambda (1 - e^{-theta x}) / theta - c mu x) for x > 0
     # (Mandelbaum & Zeltyn 2005); answered within t means V <= t and V < patience.

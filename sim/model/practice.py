@@ -34,7 +34,6 @@ from .inquiry import (
 )
 from .policies import TaskLists
 from .staff import PATIENT, Staff
-from .streams import Exponentials
 
 DAYS_PER_MONTH = 365.25 / 12
 
