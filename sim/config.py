@@ -203,7 +203,7 @@ class PracticeConfig:
 class CurveConfig:
     """A decay curve of the time since the inquiry, in closed form:
 
-    value(t) = peak * (w * exp(-t / fast_minutes) + (1 - w) * (1 + t / tail_minutes) ** -tail_exponent)
+    value(t) = peak * (w exp(-t / fast_minutes) + (1 - w) (1 + t / tail_minutes) ^ -tail_exponent)
 
     A fast exponential component plus a slow power-law tail (CALIBRATION.md).
     """
@@ -291,7 +291,9 @@ def parse_clock(value: str, key: str) -> int:
         hours, minutes = str(value).split(":")
         h, m = int(hours), int(minutes)
     except ValueError:
-        raise ConfigError(f"{key}: '{value}' is not a time (allowed: HH:MM, 00:00 to 24:00)")
+        raise ConfigError(
+            f"{key}: '{value}' is not a time (allowed: HH:MM, 00:00 to 24:00)"
+        ) from None
     if not (0 <= h <= 24 and 0 <= m < 60) or h * 60 + m > 1440:
         raise ConfigError(f"{key}: '{value}' is not a time (allowed: HH:MM, 00:00 to 24:00)")
     return h * 60 + m

@@ -119,7 +119,10 @@ class DailyArrivals:
 def choose_practices(weights: list[float], u_choice: list[float], k: int) -> list[int]:
     """k practice indices, drawn without replacement with probability proportional to
     weight (Efraimidis-Spirakis keys u^(1/w)), most attractive-by-draw first."""
-    keys = [(u ** (1.0 / w) if w > 0 else -1.0, j) for j, (u, w) in enumerate(zip(u_choice, weights))]
+    keys = [
+        (u ** (1.0 / w) if w > 0 else -1.0, j)
+        for j, (u, w) in enumerate(zip(u_choice, weights))
+    ]
     keys.sort(reverse=True)
     return [j for key, j in keys[:k] if key >= 0]
 

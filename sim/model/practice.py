@@ -372,7 +372,8 @@ class Practice(mesa.Agent):
         svc, ar = self.cfg.answering_service, self.cfg.auto_responder
         service = 0.0
         if svc.enabled:
-            service = svc.fee_per_month * days / DAYS_PER_MONTH + svc.fee_per_call * self.service_calls
+            service = (svc.fee_per_month * days / DAYS_PER_MONTH
+                       + svc.fee_per_call * self.service_calls)
         auto = ar.fee_per_month * days / DAYS_PER_MONTH if ar.enabled else 0.0
         return {"wages": wages, "answering_service_fees": service, "auto_responder_fees": auto,
                 "staffing_cost": wages + service + auto}
