@@ -27,18 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate
 
-__all__ = [
-    "QueueMetrics",
-    "erlang_a_metrics",
-    "erlang_b",
-    "erlang_c",
-    "erlang_c_metrics",
-    "service_level",
-    "staff_needed",
-]
+__all__ = ["QueueMetrics", "erlang_a_metrics", "erlang_b", "erlang_c", "erlang_c_metrics",
+           "service_level", "staff_needed"]
 
 _TAIL = 1e-15  # probability mass the truncated Erlang A chain may leave out
-_MAX_STATES = 20_000_000  # beyond this the chain would need gigabytes: refuse instead
+_MAX_STATES = 5_000_000  # past this the chain needs too much memory: refuse instead
 _MAX_SERVERS = 10_000_000
 
 
@@ -49,6 +42,11 @@ def _real(name: str, value: object, *, zero_ok: bool = False, inf_ok: bool = Fal
         span = ("[0, " if zero_ok else "(0, ") + ("inf]" if inf_ok else "inf)")
         raise ValueError(f"{name} must be a real number in {span}; got {value!r}")
     return float(value)
+
+
+def _fraction(value: object) -> bool:
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    return ok and 0 < value <= 1
 
 
 def _servers(servers: object) -> int:
@@ -155,18 +153,15 @@ def _a_metrics(lam: float, mu: float, c: int, theta: float, logp: np.ndarray) ->
     reach = c * mu / rates
     p_served = (1.0 - p_wait) + float(queue @ reach)
     wait_served = float(queue @ (reach * np.cumsum(1.0 / rates)))
-    return QueueMetrics(
-        p_wait=min(p_wait, 1.0),
-        p_abandon=min(theta * lq / lam, 1.0),  # abandonment flow / arrival flow
-        mean_wait=lq / lam,  # Little's law on the queue
-        mean_wait_served=wait_served / p_served,
-        utilisation=min(busy / c, 1.0),
-    )
+    return QueueMetrics(p_wait=min(p_wait, 1.0),
+                        p_abandon=min(theta * lq / lam, 1.0),  # abandon flow / arrival flow
+                        mean_wait=lq / lam,  # Little's law on the queue
+                        mean_wait_served=wait_served / p_served,
+                        utilisation=min(busy / c, 1.0))
 
 
-def erlang_a_metrics(
-    arrival_rate: float, handle_minutes: float, servers: int, patience_minutes: float
-) -> QueueMetrics:
+def erlang_a_metrics(arrival_rate: float, handle_minutes: float, servers: int,
+                     patience_minutes: float) -> QueueMetrics:
     """M/M/c+M, exponential patience (Palm 1943; Garnett, Mandelbaum & Reiman 2002).
 
     From the stationary law of N (number in system) and PASTA: P(wait) = P(N >= c),
@@ -182,7 +177,8 @@ def erlang_a_metrics(
     return _a_metrics(lam, 1.0 / h, c, 1.0 / pat, _chain(lam, 1.0 / h, c, 1.0 / pat))
 
 
-def _a_service_level(lam, mu, c, theta, logp, t) -> float:
+def _a_service_level(lam: float, mu: float, c: int, theta: float, logp: np.ndarray,
+                     t: float) -> float:
     p = np.exp(logp)
     now = float(p[:c].sum())
     j = np.arange(p.size - c, dtype=float)
@@ -210,13 +206,8 @@ def _a_service_level(lam, mu, c, theta, logp, t) -> float:
     return min(now + min(got, late), 1.0)
 
 
-def service_level(
-    arrival_rate: float,
-    handle_minutes: float,
-    servers: int,
-    patience_minutes: float,
-    within_minutes: float,
-) -> float:
+def service_level(arrival_rate: float, handle_minutes: float, servers: int,
+                  patience_minutes: float, within_minutes: float) -> float:
     """P(an arrival is answered within ``within_minutes``); abandoners count as misses.
 
     Erlang C (patience inf): 1 - C(c, a) exp(-(c mu - lambda) t) (Erlang 1917);
@@ -240,14 +231,9 @@ def service_level(
     return _a_service_level(lam, mu, c, theta, _chain(lam, mu, c, theta), t)
 
 
-def staff_needed(
-    arrival_rate: float,
-    handle_minutes: float,
-    patience_minutes: float = math.inf,
-    target_service_level: float = 0.8,
-    within_minutes: float = 1 / 3,
-    max_abandon: float | None = None,
-) -> int:
+def staff_needed(arrival_rate: float, handle_minutes: float, patience_minutes: float = math.inf,
+                 target_service_level: float = 0.8, within_minutes: float = 1 / 3,
+                 max_abandon: float | None = None) -> int:
     """Smallest number of servers whose service_level(..., within_minutes) reaches
     ``target_service_level`` and, if ``max_abandon`` is given, whose P(abandon) is at
     most ``max_abandon``. Both measures improve with every server added, so the
@@ -257,22 +243,25 @@ def staff_needed(
     h = _real("handle_minutes", handle_minutes)
     pat = _real("patience_minutes", patience_minutes, inf_ok=True)
     t = _real("within_minutes", within_minutes, zero_ok=True, inf_ok=True)
-    target = _real("target_service_level", target_service_level)
-    if target >= 1.0:
-        raise ValueError(f"target_service_level must be in (0, 1); got {target!r}")
-    if max_abandon is not None and _real("max_abandon", max_abandon) > 1.0:
-        raise ValueError(f"max_abandon must be in (0, 1]; got {max_abandon!r}")
+    if not _fraction(target_service_level) or target_service_level >= 1:
+        raise ValueError(f"target_service_level must be in (0, 1); got {target_service_level!r}")
+    if max_abandon is not None and not _fraction(max_abandon):
+        raise ValueError(f"max_abandon must be None or in (0, 1]; got {max_abandon!r}")
+    target, a = float(target_service_level), lam * h
 
     def meets(c: int) -> bool:
         if math.isinf(pat):
-            return c > lam * h and service_level(lam, h, c, pat, t) >= target
+            return c > a and service_level(lam, h, c, pat, t) >= target
         mu, theta = 1.0 / h, 1.0 / pat
         logp = _chain(lam, mu, c, theta)
         if max_abandon is not None and _a_metrics(lam, mu, c, theta, logp).p_abandon > max_abandon:
             return False
         return _a_service_level(lam, mu, c, theta, logp, t) >= target
 
-    lo = math.floor(lam * h) + 1 if math.isinf(pat) else 1  # Erlang C needs c > a
+    if math.isinf(pat):
+        lo = math.floor(a) + 1  # Erlang C needs c > a
+    else:  # answered flow <= c mu, so SL <= 1 - P(abandon) <= c / a: fewer must fail
+        lo = max(1, math.ceil(a * target), math.ceil(a * (1 - (max_abandon or 1))))
     if meets(lo):
         return lo
     hi = 2 * lo
