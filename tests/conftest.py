@@ -1,0 +1,45 @@
+"""Shared fixtures: running the command line in a clean temporary working directory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def run_cli(tmp_path):
+    """Run `python -m sim ARGS` (or another command) in an empty temporary cwd.
+
+    Returns a function `(args, module="sim", exe=None, timeout=300)` -> CompletedProcess with
+    `.cwd` (the Path it ran in) set. The child gets a clean environment for Hydra: no
+    HYDRA_FULL_ERROR (which would turn one-line errors into tracebacks).
+    """
+
+    def run(args, module="sim", exe=None, timeout=300):
+        cwd = tmp_path / "cwd"
+        cwd.mkdir(exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+        cmd = [str(exe)] if exe is not None else [sys.executable, "-m", module]
+        proc = subprocess.run(
+            cmd + list(args), cwd=cwd, env=env, capture_output=True, text=True,
+            timeout=timeout, stdin=subprocess.DEVNULL,
+        )
+        proc.cwd = cwd
+        return proc
+
+    return run
+
+
+def files_under(path: Path) -> list[str]:
+    """Every file and folder below `path`, relative, sorted (for 'nothing was created')."""
+    return sorted(str(p.relative_to(path)) for p in Path(path).rglob("*"))
+
+
+@pytest.fixture
+def list_files():
+    """`list_files(path)`: every file and folder below path, relative and sorted."""
+    return files_under

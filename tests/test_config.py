@@ -1,0 +1,141 @@
+"""Configuration: composing the YAML into the typed schema, and rejecting bad input.
+
+Every bad value must raise `sim.ConfigError` with a one-line message that names the key
+the user typed. `BAD_CONFIGS` is shared with tests/test_cli.py, which checks the same
+cases through `python -m sim`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import sim
+from sim.config import (
+    Channel,
+    Config,
+    ConfigError,
+    PracticeConfig,
+    Role,
+    ScenarioKind,
+    ShiftConfig,
+    validate,
+)
+
+# (overrides, the key the error message must name)
+BAD_CONFIGS = [
+    pytest.param(["scenario.servers=-1"], "scenario.servers", id="servers-negative"),
+    pytest.param(["scenario.servers=2.5"], "scenario.servers", id="servers-not-integer"),
+    pytest.param(["scenario=mmc", "scenario.servers=0"], "scenario.servers", id="mmc-servers-zero"),
+    pytest.param(["practices.alpha.roster.0.staff=-1"], "practices.alpha.roster.0.staff",
+                 id="staff-negative"),
+    pytest.param(["practices.alpha.roster.0.staff=1.5"], "practices.alpha.roster.0.staff",
+                 id="staff-not-integer"),
+    pytest.param(["scenario.arrivals_per_hour=0"], "scenario.arrivals_per_hour",
+                 id="arrival-rate-zero"),
+    pytest.param(["scenario.handle_minutes=-2"], "scenario.handle_minutes",
+                 id="handle-minutes-negative"),
+    pytest.param(["market.prospects_per_day=0"], "market.prospects_per_day",
+                 id="prospect-rate-zero"),
+    pytest.param(["practices.beta.handling.call_minutes=0"],
+                 "practices.beta.handling.call_minutes", id="call-minutes-zero"),
+    pytest.param(["practices.alpha.roster.0.start=09:00", "practices.alpha.roster.0.end=08:00"],
+                 "practices.alpha.roster.0.end", id="shift-ends-before-start"),
+    pytest.param(["practices.alpha.roster.0.end=25:00"], "practices.alpha.roster.0.end",
+                 id="shift-end-not-a-time"),
+    pytest.param(["scenario.days=0"], "scenario.days", id="scenario-days-zero"),
+    pytest.param(["market.days=0"], "market.days", id="market-days-zero"),
+    pytest.param(["seed=-1"], "seed", id="seed-negative"),
+    pytest.param(["market.dayz=3"], "market.dayz", id="unknown-key"),
+    pytest.param(["scenario=foo"], "scenario", id="unknown-scenario"),
+    pytest.param(["practice@practices.alpha=nope"], "practices.alpha", id="unknown-practice"),
+    pytest.param(["practices.alpha.channels=[phone,fax]"], "practices.alpha.channels",
+                 id="unknown-channel"),
+    pytest.param(["market.channel_mix.fax=0.1"], "market.channel_mix.fax",
+                 id="unknown-channel-in-mix"),
+    pytest.param(["+market.channel_mix.fax=0.1"], "market.channel_mix.fax",
+                 id="added-channel-in-mix"),
+]
+
+
+def dotted(message: str) -> str:
+    """OmegaConf writes list indices as `roster[0]`; users type `roster.0`."""
+    return re.sub(r"\[(\d+)\]", r".\1", message)
+
+
+def names_key(message: str, key: str) -> bool:
+    """The message names `key` as a whole key (not as part of a longer name)."""
+    return re.search(rf"(?<![\w.]){re.escape(key)}(?![\w])", dotted(message)) is not None
+
+
+@pytest.mark.parametrize(("overrides", "key"), BAD_CONFIGS)
+def test_bad_config_raises_one_line_naming_the_key(overrides, key):
+    with pytest.raises(ConfigError) as info:
+        sim.load_config(overrides)
+    message = str(info.value)
+    assert message and "\n" not in message and "\r" not in message, repr(message)
+    assert names_key(message, key), f"{key!r} not named in {message!r}"
+    assert "Traceback" not in message
+
+
+def test_names_key_helper_is_strict():
+    assert names_key("practices.alpha.roster[0].end: bad", "practices.alpha.roster.0.end")
+    assert not names_key("market.days_x: bad", "market.days")
+    assert not names_key("scenario.days: bad", "days.x")
+
+
+def test_default_config_is_the_typed_four_practice_market():
+    cfg = sim.load_config([])
+    assert isinstance(cfg, Config)
+    assert ScenarioKind(cfg.scenario.kind) == ScenarioKind.market
+    assert list(cfg.practices) == ["alpha", "beta", "gamma", "delta"]
+    for practice in cfg.practices.values():
+        assert isinstance(practice, PracticeConfig)
+        assert practice.roster and all(isinstance(s, ShiftConfig) for s in practice.roster)
+        assert all(isinstance(s.role, Role) for s in practice.roster)
+        assert all(isinstance(c, Channel) for c in practice.channels)
+    assert validate(cfg) is cfg
+
+
+def test_group_override_drops_an_archetype_into_a_slot():
+    base = sim.load_config([])
+    swapped = sim.load_config(["practice@practices.alpha=dedicated_coordinator"])
+    assert swapped.practices["alpha"] == base.practices["beta"]  # beta is the coordinator
+    assert swapped.practices["alpha"] != base.practices["alpha"]
+    assert {k: v for k, v in swapped.practices.items() if k != "alpha"} == {
+        k: v for k, v in base.practices.items() if k != "alpha"
+    }
+
+
+def test_overrides_reach_the_typed_config():
+    cfg = sim.load_config(["scenario=mmc", "scenario.servers=3", "seed=11", "market.days=5"])
+    assert ScenarioKind(cfg.scenario.kind) == ScenarioKind.mmc
+    assert cfg.scenario.servers == 3 and isinstance(cfg.scenario.servers, int)
+    assert cfg.seed == 11 and cfg.market.days == 5
+
+
+def test_configs_are_found_from_any_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = sim.load_config(["market.days=3"])
+    assert cfg.market.days == 3 and len(cfg.practices) == 4
+    assert list(tmp_path.iterdir()) == []  # composing writes nothing
+
+
+def test_validate_checks_configs_built_in_code():
+    good = Config(practices={"a": PracticeConfig()})
+    good.market.shopping_list = [1.0]
+    assert validate(good) is good
+    bad = Config(practices={"a": PracticeConfig(roster=[ShiftConfig(start="10:00", end="09:30")])})
+    bad.market.shopping_list = [1.0]
+    with pytest.raises(ConfigError, match=r"^practices\.a\.roster\[0\]\.end: "):
+        validate(bad)
+    negative = Config(practices={"a": PracticeConfig(roster=[ShiftConfig(staff=-2)])})
+    negative.market.shopping_list = [1.0]
+    with pytest.raises(ConfigError, match=r"^practices\.a\.roster\[0\]\.staff: "):
+        validate(negative)
+
+
+def test_a_market_needs_at_least_one_practice():
+    with pytest.raises(ConfigError, match="practices"):
+        validate(Config())

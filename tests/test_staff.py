@@ -1,0 +1,186 @@
+"""Staff work only inside their shifts (Hypothesis over random rosters).
+
+A random practice (days, start/end on a 15-minute grid, roles, head counts, opening hours,
+channels, an answering service) is the only practice of a small market, run with
+`record_activity=True`. Every logged piece of work (staff_id, kind, start, end) must start
+inside one of that person's shift windows; it may end after the window (the item in hand
+is finished) but nothing new starts after the window closes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim.config import (
+    AnsweringServiceConfig,
+    Channel,
+    Config,
+    Day,
+    Discipline,
+    HoursConfig,
+    PolicyConfig,
+    PracticeConfig,
+    Role,
+    ServiceHours,
+    ShiftConfig,
+    validate,
+)
+from sim.model import LeadMarket
+from sim.model.clock import merge_windows, weekly_windows
+
+QUARTERS = 96  # 15-minute steps in a day
+
+
+def hhmm(quarter: int) -> str:
+    return f"{quarter * 15 // 60:02d}:{quarter * 15 % 60:02d}"
+
+
+@st.composite
+def window(draw):
+    """(days, start, end) on the 15-minute grid, end after start."""
+    days = draw(st.lists(st.sampled_from(list(Day)), min_size=1, max_size=7, unique=True))
+    start = draw(st.integers(0, QUARTERS - 1))
+    end = draw(st.integers(start + 1, QUARTERS))
+    return days, hhmm(start), hhmm(end)
+
+
+@st.composite
+def shift(draw):
+    days, start, end = draw(window())
+    return ShiftConfig(days=days, start=start, end=end, role=draw(st.sampled_from(list(Role))),
+                       staff=draw(st.integers(0, 2)), hourly_wage=20.0)
+
+
+@st.composite
+def practice(draw):
+    opening = [HoursConfig(days=d, start=s, end=e)
+               for d, s, e in draw(st.lists(window(), min_size=1, max_size=2))]
+    channels = draw(st.lists(st.sampled_from(list(Channel)), min_size=1, max_size=7,
+                             unique=True))
+    follow_up = sorted(draw(st.lists(st.sampled_from([0.0, 15.0, 60.0, 480.0, 1440.0]),
+                                     min_size=3, max_size=3)))
+    return PracticeConfig(
+        name="random",
+        channels=channels,
+        opening_hours=opening,
+        roster=draw(st.lists(shift(), min_size=1, max_size=3)),
+        patient_share=draw(st.sampled_from([0.0, 0.3, 0.6])),
+        policy=PolicyConfig(
+            discipline=draw(st.sampled_from(list(Discipline))),
+            first_response_delay_minutes=draw(st.sampled_from([0.0, 5.0, 60.0])),
+            follow_up_minutes=[0.0, *follow_up[1:]],
+            max_attempts=3,
+            answer_live_calls=draw(st.booleans()),
+        ),
+        answering_service=AnsweringServiceConfig(
+            enabled=draw(st.booleans()),
+            hours=draw(st.sampled_from(list(ServiceHours))),
+            agents=draw(st.integers(1, 2)),
+        ),
+    )
+
+
+@functools.cache
+def base_config() -> Config:
+    return sim.load_config([])
+
+
+def small_market(pcfg: PracticeConfig, days: int, seed: int) -> Config:
+    """The shipped market and prospect profile, with `pcfg` as its only practice."""
+    base = base_config()
+    market = dataclasses.replace(base.market, days=days, drain_days=1, prospects_per_day=60.0,
+                                 shopping_list=[1.0])
+    cfg = Config(seed=seed, scenario=base.scenario, market=market, prospect=base.prospect,
+                 practices={"alpha": pcfg}, record_activity=True)
+    return validate(cfg)
+
+
+def check_work_inside_shifts(model: LeadMarket) -> None:
+    windows = {s.staff_id: s.windows for p in model.practices for s in p.staff}
+    by_staff: dict[str, list] = {}
+    for staff_id, kind, start, end in model.activity:
+        assert staff_id in windows, staff_id
+        assert kind in ("lead", "patient")
+        assert end >= start
+        # starts inside a window (start inclusive, end exclusive); may end after it
+        assert any(s <= start < e for s, e in windows[staff_id]), (
+            f"{staff_id} started {kind} work at {start} outside {windows[staff_id]}"
+        )
+        by_staff.setdefault(staff_id, []).append((start, end))
+    for staff_id, work in by_staff.items():  # one thing at a time
+        work.sort()
+        for (_, end), (start, _) in zip(work, work[1:]):
+            assert start >= end - 1e-9, f"{staff_id} overlaps: {end} > {start}"
+
+
+def check_inquiries(model: LeadMarket, pcfg: PracticeConfig) -> None:
+    for inq in model.inquiries:
+        if inq.answered_at == inq.answered_at:  # not NaN
+            assert inq.answered_at >= inq.arrived_at, "picked up before it arrived"
+        if inq.contacted_at == inq.contacted_at:
+            assert inq.contacted_at >= inq.arrived_at
+            assert inq.answered_at <= inq.contacted_at
+        if inq.channel == "phone" and inq.hold_minutes == inq.hold_minutes:
+            assert inq.hold_minutes >= 0
+        if inq.channel not in {c.value for c in pcfg.channels}:
+            assert math.isnan(inq.answered_at) and inq.outcome == "unanswered"
+        assert inq.outcome is not None
+
+
+def check_answering_service(model: LeadMarket, pcfg: PracticeConfig) -> None:
+    practice = model.practices[0]
+    agents = [s for s in practice.staff if s.role == "answering_service"]
+    svc = pcfg.answering_service
+    assert len(agents) == (svc.agents if svc.enabled else 0)
+    if not agents:
+        return
+    horizon = model.horizon_days * 1440.0
+    if svc.hours == ServiceHours.after_hours:
+        opening = merge_windows(w for h in pcfg.opening_hours
+                                for w in weekly_windows(h.days, h.start, h.end,
+                                                        model.horizon_days))
+    else:
+        opening = []
+    agent_ids = {s.staff_id for s in agents}
+    for staff_id, kind, start, _end in model.activity:
+        if staff_id in agent_ids:
+            assert kind == "lead"  # no patients at an outside service
+            assert 0 <= start < horizon
+            assert not any(s <= start < e for s, e in opening), (
+                f"after-hours service worked at {start}, inside opening hours"
+            )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pcfg=practice(), days=st.integers(1, 4), seed=st.integers(0, 2**16))
+def test_random_rosters_work_only_inside_shifts(pcfg, days, seed):
+    cfg = small_market(pcfg, days, seed)
+    model = LeadMarket(cfg)
+    model.run()
+    check_work_inside_shifts(model)
+    check_inquiries(model, pcfg)
+    check_answering_service(model, pcfg)
+
+
+def test_a_busy_front_desk_finishes_the_item_in_hand_but_starts_nothing_late():
+    """A deterministic case that exercises shift ends: one person, heavy load."""
+    pcfg = PracticeConfig(
+        channels=list(Channel),
+        roster=[ShiftConfig(days=list(Day), start="09:00", end="12:00", staff=1)],
+        patient_share=0.5,
+    )
+    model = LeadMarket(small_market(pcfg, days=3, seed=5))
+    model.run()
+    check_work_inside_shifts(model)
+    (staff,) = model.practices[0].staff
+    late = [a for a in model.activity if a[3] > a[2] and not any(
+        s <= a[3] <= e for s, e in staff.windows)]
+    assert late, "expected some work to run past a shift end under this load"
+    # the windows of a weekly roster are what the config says
+    assert staff.windows[:2] == [(540.0, 720.0), (1440.0 + 540.0, 1440.0 + 720.0)]
