@@ -2,7 +2,8 @@
 
     python -m sim                                   # the default market, 90 days
     python -m sim scenario=mmc scenario.servers=3   # the Erlang A validation line
-    python -m sim -m seed=1,2,3 hydra/launcher=joblib   # a sweep
+    python -m sim -m seed=1,2,3 market.days=30,90    # a sweep (joblib: one job per core)
+    python -m sim -m seed=1,2,3 hydra.sweep.dir=results/sweeps/mine   # resumable sweep
 
 Writes into the Hydra run directory (results/runs/<date>/<time>/): config.yaml (resolved),
 summary.json, inquiries/prospects/daily/staff.parquet and, for the market, figures.
@@ -31,7 +32,7 @@ def run_and_save(cfg: DictConfig) -> dict:
     from hydra.core.hydra_config import HydraConfig
 
     from . import run
-    from .analysis import plots
+    from .analysis import plots, reputation_plots
 
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     out = HydraConfig.get().runtime.output_dir
@@ -39,6 +40,7 @@ def run_and_save(cfg: DictConfig) -> dict:
     result.save(out)
     if result.summary.get("run.kind") == "market":
         plots.save_first_response_figure(result.inquiries, f"{out}/first_response.png")
+        reputation_plots.save_reputation_figure(result.daily, f"{out}/reputation.png")
     print(headline(result.summary))
     print(f"outputs: {out}")
     return result.summary
@@ -69,13 +71,23 @@ def headline(summary: dict) -> str:
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
 def _hydra_app(cfg: DictConfig) -> dict:
-    return run_and_save(cfg)
+    from . import sweeps
+
+    # in a sweep: skip a job that is already complete, record a failure instead of raising
+    return sweeps.run_job(cfg, run_and_save)
 
 
 def main() -> None:
     preflight(sys.argv[1:], "config", _check)
     ensure_registered()
-    _hydra_app()
+    from . import sweeps
+
+    try:
+        _hydra_app()
+    finally:
+        sweeps.finish_interrupted()  # a sweep Hydra aborted still gets its table
+    if sweeps.exit_code():
+        raise SystemExit(sweeps.exit_code())  # some sweep jobs failed: sweep_failures.csv
 
 
 if __name__ == "__main__":

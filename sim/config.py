@@ -110,6 +110,9 @@ class PolicyConfig:
     max_attempts: int = 4  # LRM 2007 / Leads360: worth up to 6
     answer_live_calls: bool = True
     return_voicemails: bool = True
+    # Call back every caller who hung up or found the line closed, voicemail or not
+    # (caller ID); the speed-to-lead experiment uses it with answer_live_calls=false.
+    return_missed_calls: bool = False
 
 
 @dataclass
@@ -203,9 +206,12 @@ class PracticeConfig:
 class CurveConfig:
     """A decay curve of the time since the inquiry, in closed form:
 
-    value(t) = peak * (w exp(-t / fast_minutes) + (1 - w) (1 + t / tail_minutes) ^ -tail_exponent)
+    value(t) = peak * (w exp(-(t / fast_minutes) ^ fast_shape)
+                       + (1 - w) (1 + t / tail_minutes) ^ -tail_exponent)
 
-    A fast exponential component plus a slow power-law tail (CALIBRATION.md).
+    A fast component plus a slow power-law tail (CALIBRATION.md). The fast component is
+    exponential at fast_shape 1; above 1 (a Weibull survival) the prospect stays reachable
+    for a while, then drops quickly, which the steep LRM 2007 figures need.
     """
 
     peak: float = 0.95
@@ -213,6 +219,7 @@ class CurveConfig:
     fast_minutes: float = 5.0
     tail_minutes: float = 15.0
     tail_exponent: float = 0.6
+    fast_shape: float = 1.0
 
 
 @dataclass
@@ -257,6 +264,76 @@ class MarketConfig:
     inquiry_spread_minutes: float = 30.0
 
 
+EXPERIENCES = ["good", "neutral", "bad"]
+
+
+@dataclass
+class ReputationModelConfig:
+    """After the inquiry: how prospects judge each practice they contacted, what they do
+    about it (Optus 2014), and how reviews, word of mouth and response badges move each
+    practice's pull on later prospects. The `reputation=` group; sources cited in
+    configs/reputation/optus2014.yaml, the model in sim/model/reputation.py."""
+
+    name: str = "optus2014"
+    source: str = ""
+    enabled: bool = True  # judge, act, review, refer
+    feedback: bool = True  # attractiveness follows rating, reviews, badges and bad word
+    # What a prospect expects without an auto-responder's promise (minutes to the first
+    # human response; phone: to the call-back after a missed call or voicemail), and
+    # when waiting turns into a bad experience.
+    expected_minutes: dict[str, float] = field(default_factory=lambda: {
+        "phone": 60.0, "web_form": 60.0, "email": 240.0, "chat": 5.0, "sms": 30.0,
+        "social_dm": 60.0, "review_site": 240.0})
+    bad_after_minutes: dict[str, float] = field(default_factory=lambda: {
+        "phone": 1440.0, "web_form": 1440.0, "email": 2880.0, "chat": 60.0, "sms": 480.0,
+        "social_dm": 1440.0, "review_site": 2880.0})
+    broken_promise_factor: float = 4.0  # a promise missed by more than this factor is bad
+    # Read an auto-responder's promise as "within N minutes of our opening hours", as
+    # auto-replies are usually worded; false: N minutes on the wall clock.
+    promise_in_opening_hours: bool = True
+    hold_ok_minutes: float = 1.0  # seed 002: no more than a minute before a human
+    hold_bad_minutes: float = 3.0
+    clinical_disappointment_rate: float = 0.04  # of consultations (seed 001: a minority)
+    act_share: dict[str, float] = field(default_factory=lambda: {
+        "good": 0.59, "neutral": 0.25, "bad": 0.79})
+    # Each action's share of ALL who had the experience; several may happen.
+    actions_good: dict[str, float] = field(default_factory=lambda: {
+        "told_friend": 0.46, "posted_online": 0.13, "answered_survey": 0.13,
+        "complimented": 0.10})
+    actions_neutral: dict[str, float] = field(default_factory=lambda: {
+        "told_friend": 0.15, "answered_survey": 0.08, "posted_online": 0.04})
+    actions_bad: dict[str, float] = field(default_factory=lambda: {
+        "told_friend": 0.46, "called_to_complain": 0.28, "researched_competitor": 0.23,
+        "answered_survey": 0.13, "wrote_complaint": 0.13, "posted_online": 0.13,
+        "switched_provider": 0.10})
+    # P(1, 2, 3, 4, 5 stars) of a review after each experience.
+    stars_good: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.02, 0.18, 0.80])
+    stars_neutral: list[float] = field(default_factory=lambda: [0.05, 0.25, 0.45, 0.25, 0.0])
+    stars_bad: list[float] = field(default_factory=lambda: [0.70, 0.25, 0.05, 0.0, 0.0])
+    review_sites: dict[str, float] = field(default_factory=lambda: {
+        "google": 0.55, "yelp": 0.20, "realself": 0.15, "facebook": 0.10})
+    review_delay_days: float = 3.0  # mean, exponential
+    # Good word of mouth: share of friends told who inquire themselves, and when.
+    referral_share: float = 0.3
+    referral_delay_days: float = 21.0  # mean, exponential
+    referral_shopping_list: list[float] = field(default_factory=lambda: [0.7, 0.2, 0.1])
+    referrer_share: float = 0.9  # referred prospects who put the referrer on their list
+    # Bad word of mouth: each telling reaches this many people who will shop and now avoid
+    # the practice (default: one friend, shopping as often as a referred friend inquires).
+    # The practice's weight is multiplied by exp(-(share of shoppers who heard it)); the
+    # word fades with this half-life.
+    bad_word_reach: float = 0.3
+    bad_word_half_life_days: float = 90.0
+    # The weight model: marketing x exp(rating_weight (rating - 4.5))
+    #   x ((1 + reviews) / 61) ^ review_count_elasticity x badge boosts x bad word.
+    rating_weight: float = 1.5
+    review_count_elasticity: float = 0.5
+    facebook_badge_boost: float = 1.15
+    yelp_badge_boost: float = 1.10
+    yelp_badge_minutes: float = 60.0  # Yelp median response time that earns the boost
+    badge_min_messages: int = 3  # fewer messages in the window: no badge shown
+
+
 @dataclass
 class ScenarioConfig:
     """Which world to build. `mmc` uses only the fields below it."""
@@ -277,6 +354,7 @@ class Config:
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     market: MarketConfig = field(default_factory=MarketConfig)
     prospect: ProspectConfig = field(default_factory=ProspectConfig)
+    reputation: ReputationModelConfig = field(default_factory=ReputationModelConfig)
     practices: dict[str, PracticeConfig] = field(default_factory=dict)
     # Keep a log of every piece of staff work (start, end, staff); tests read it.
     record_activity: bool = False
@@ -350,6 +428,7 @@ def _curve(c: CurveConfig, key: str) -> None:
     _positive(c.fast_minutes, f"{key}.fast_minutes")
     _positive(c.tail_minutes, f"{key}.tail_minutes")
     _non_negative(c.tail_exponent, f"{key}.tail_exponent")
+    _positive(c.fast_shape, f"{key}.fast_shape")
 
 
 def _distribution(values: dict[str, float] | list[float], key: str) -> None:
@@ -420,16 +499,69 @@ def validate_practice(p: PracticeConfig, key: str) -> None:
     _positive(p.marketing_weight, f"{key}.marketing_weight")
 
 
+def _action_mix(act: float, shares: dict[str, float], key: str) -> None:
+    for name, v in shares.items():
+        _check(isinstance(v, int | float) and 0 <= v <= act, f"{key}.{name}", v,
+               f"a share from 0 to the share who act ({act})")
+    _check(sum(shares.values()) >= act - 1e-9, key, dict(shares),
+           f"shares summing to at least the share who act ({act}): every actor does something")
+
+
+def validate_reputation(r: ReputationModelConfig) -> None:
+    """The reputation model's values (sim/model/reputation.py)."""
+    key = "reputation"
+    for name in ("expected_minutes", "bad_after_minutes"):
+        table = getattr(r, name)
+        for channel in CHANNELS:
+            _check(channel in table, f"{key}.{name}", sorted(table), f"a value for {channel}")
+            _positive(table[channel], f"{key}.{name}.{channel}")
+        for channel in table:
+            _check(channel in CHANNELS, f"{key}.{name}.{channel}", channel, ", ".join(CHANNELS))
+    for channel in CHANNELS:
+        _check(r.bad_after_minutes[channel] >= r.expected_minutes[channel],
+               f"{key}.bad_after_minutes.{channel}", r.bad_after_minutes[channel],
+               f"at least expected_minutes.{channel} ({r.expected_minutes[channel]})")
+    _check(isinstance(r.broken_promise_factor, int | float) and r.broken_promise_factor >= 1,
+           f"{key}.broken_promise_factor", r.broken_promise_factor, "a number >= 1")
+    _non_negative(r.hold_ok_minutes, f"{key}.hold_ok_minutes")
+    _check(r.hold_bad_minutes >= r.hold_ok_minutes, f"{key}.hold_bad_minutes",
+           r.hold_bad_minutes, f"at least hold_ok_minutes ({r.hold_ok_minutes})")
+    _share(r.clinical_disappointment_rate, f"{key}.clinical_disappointment_rate")
+    _check(sorted(r.act_share) == sorted(EXPERIENCES), f"{key}.act_share", sorted(r.act_share),
+           "exactly good, neutral, bad")
+    for exp in EXPERIENCES:
+        _share(r.act_share[exp], f"{key}.act_share.{exp}")
+        _action_mix(r.act_share[exp], getattr(r, f"actions_{exp}"), f"{key}.actions_{exp}")
+        stars = list(getattr(r, f"stars_{exp}"))
+        _check(len(stars) == 5, f"{key}.stars_{exp}", stars, "five weights, for 1 to 5 stars")
+        _distribution(stars, f"{key}.stars_{exp}")
+    _distribution(r.review_sites, f"{key}.review_sites")
+    _positive(r.review_delay_days, f"{key}.review_delay_days")
+    _share(r.referral_share, f"{key}.referral_share")
+    _positive(r.referral_delay_days, f"{key}.referral_delay_days")
+    # (a market with fewer practices than weights cuts the list; see reputation.py)
+    _distribution(r.referral_shopping_list, f"{key}.referral_shopping_list")
+    _share(r.referrer_share, f"{key}.referrer_share")
+    _non_negative(r.bad_word_reach, f"{key}.bad_word_reach")
+    _positive(r.bad_word_half_life_days, f"{key}.bad_word_half_life_days")
+    _non_negative(r.rating_weight, f"{key}.rating_weight")
+    _non_negative(r.review_count_elasticity, f"{key}.review_count_elasticity")
+    _positive(r.facebook_badge_boost, f"{key}.facebook_badge_boost")
+    _positive(r.yelp_badge_boost, f"{key}.yelp_badge_boost")
+    _positive(r.yelp_badge_minutes, f"{key}.yelp_badge_minutes")
+    _count(r.badge_min_messages, f"{key}.badge_min_messages", 1)
+
+
 def validate(cfg: Config) -> Config:
     """Check every value; raise ConfigError naming the first bad key. Returns `cfg`."""
     _count(cfg.seed, "seed")
     sc = cfg.scenario
-    if sc.kind == ScenarioKind.mmc:
-        _positive(sc.arrivals_per_hour, "scenario.arrivals_per_hour")
-        _count(sc.servers, "scenario.servers", 1)
-        _positive(sc.handle_minutes, "scenario.handle_minutes")
-        _positive(sc.patience_minutes, "scenario.patience_minutes")
-        _count(sc.days, "scenario.days", 1)
+    # Checked whatever the kind: a bad value typed for an unused field is still a mistake.
+    _positive(sc.arrivals_per_hour, "scenario.arrivals_per_hour")
+    _count(sc.servers, "scenario.servers", 1)
+    _positive(sc.handle_minutes, "scenario.handle_minutes")
+    _positive(sc.patience_minutes, "scenario.patience_minutes")
+    _count(sc.days, "scenario.days", 1)
     m = cfg.market
     _count(m.days, "market.days", 1)
     _count(m.drain_days, "market.drain_days")
@@ -454,6 +586,7 @@ def validate(cfg: Config) -> Config:
         )
     for slot, practice in cfg.practices.items():
         validate_practice(practice, f"practices.{slot}")
+    validate_reputation(cfg.reputation)
     return cfg
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import erlang
+from . import erlang, reputation
 
 CHANNEL_ORDER = ["phone", "web_form", "email", "chat", "sms", "social_dm", "review_site"]
 
@@ -78,7 +78,8 @@ class RunResult:
         summary = summarise(records, inquiries, prospects, staff)
         if records["kind"] == "mmc" and scenario is not None:
             summary.update(mmc_summary(inquiries, staff, records, scenario))
-        extra = {k: pd.DataFrame(v) for k, v in records.get("tables", {}).items()}
+        extra, prospects = reputation.tidy(records.get("tables", {}), inquiries, prospects)
+        summary.update(reputation.summary_metrics(records, prospects, extra))
         return cls(inquiries, prospects, daily, staff, summary, extra, config_yaml)
 
     def save(self, directory: str | os.PathLike) -> Path:
@@ -113,8 +114,9 @@ def _daily_table(collected: pd.DataFrame) -> pd.DataFrame:
     df = collected.reset_index().rename(columns={"Step": "day"}).drop(columns=["AgentID"])
     df["day"] = df["day"].astype("int64")
     df = df.sort_values(["practice", "day"], kind="stable").reset_index(drop=True)
-    cumulative = ["inquiries", "answered", "booked", "procedures", "revenue", "staffing_cost"]
-    for col in cumulative:
+    cumulative = ["inquiries", "answered", "booked", "procedures", "revenue", "staffing_cost",
+                  "reviews_posted", "referral_prospects", "referral_bookings"]
+    for col in [c for c in cumulative if c in df]:
         df[f"new_{col}"] = df.groupby("practice")[col].diff().fillna(df[col])
     cols = ["day", "practice"] + [c for c in df.columns if c not in ("day", "practice")]
     return df[cols].sort_values(["day", "practice"], kind="stable").reset_index(drop=True)

@@ -96,11 +96,19 @@ class DailyArrivals:
         times = day * MINUTES_PER_DAY + 60.0 * (hour_idx + self._arrivals.random(n))
         order = np.argsort(times, kind="stable")
         times, chan_idx = times[order], chan_idx[order]
+        draws = self.personal_draws(n, self._list, self._contact, self._booking)
+        return [(float(times[i]), self.channels[chan_idx[i]], draws[i]) for i in range(n)]
+
+    def personal_draws(self, n: int, shopping_rng, contact_rng, booking_rng
+                       ) -> list[ProspectDraws]:
+        """The personal draws of n prospects, one fixed-width block per stream. `day` uses
+        the organic streams; referred prospects (sim/model/reputation.py) pass their own
+        streams, so they never shift the organic prospects' draws."""
         p = self.n_practices
-        shopping = self._list.random((n, 1 + 2 * p)).tolist()
-        contact = self._contact.random((n, 1 + p * MAX_ATTEMPTS + p)).tolist()
-        patience = (self._contact.standard_exponential((n, p)) * self.patience_mean).tolist()
-        booking = self._booking.random((n, 3)).tolist()
+        shopping = shopping_rng.random((n, 1 + 2 * p)).tolist()
+        contact = contact_rng.random((n, 1 + p * MAX_ATTEMPTS + p)).tolist()
+        patience = (contact_rng.standard_exponential((n, p)) * self.patience_mean).tolist()
+        booking = booking_rng.random((n, 3)).tolist()
         out = []
         for i in range(n):
             d = ProspectDraws()
@@ -112,7 +120,7 @@ class DailyArrivals:
             d.u_voicemail = row[1 + p * MAX_ATTEMPTS :]
             d.patience = patience[i]
             d.u_show, d.u_procedure, d.u_procedure_kind = booking[i]
-            out.append((float(times[i]), self.channels[chan_idx[i]], d))
+            out.append(d)
         return out
 
 

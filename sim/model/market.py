@@ -34,6 +34,7 @@ from .arrivals import DailyArrivals, PoissonCalls, choose_practices
 from .inquiry import Inquiry
 from .practice import Practice
 from .prospect import Curve, Prospect
+from .reputation import REPUTATION_REPORTERS, ReputationModel
 from .streams import Exponentials, Streams
 
 PRACTICE_REPORTERS = {
@@ -50,6 +51,7 @@ PRACTICE_REPORTERS = {
     "staffing_cost": "staffing_cost_to_date",
     "rating": "rating",
     "review_count": "review_count",
+    **REPUTATION_REPORTERS,  # reviews, badges, bad word, referrals, weight (reputation.py)
 }
 
 
@@ -80,7 +82,8 @@ class LeadMarket(mesa.Model):
         self.env = simpy.Environment()
         self.kind = ScenarioKind(config.scenario.kind)
         if self.kind == ScenarioKind.mmc:
-            self.days, self.drain_days = config.scenario.days, 0
+            # one drain day: callers still on hold when arrivals stop are served or abandon
+            self.days, self.drain_days = config.scenario.days, 1
             practices = {"line": mmc_practice(config)}
         else:
             self.days, self.drain_days = config.market.days, config.market.drain_days
@@ -102,6 +105,7 @@ class LeadMarket(mesa.Model):
             patients = self.streams(f"patients.{slot}")
             self.practices.append(Practice(self, slot, index, copy.deepcopy(pcfg), handling,
                                            patients))
+        self.reputation = ReputationModel(self, config.reputation)
         self.datacollector = DataCollector(agenttype_reporters={Practice: PRACTICE_REPORTERS})
         if self.kind == ScenarioKind.mmc:
             sc = config.scenario
@@ -143,21 +147,20 @@ class LeadMarket(mesa.Model):
                 self.new_prospect(channel, "organic", draws)
 
     def attractiveness(self) -> list[float]:
-        """Each practice's weight in prospects' choice (marketing x rating x review count)."""
-        return [
-            p.cfg.marketing_weight
-            * math.exp(1.5 * (p.rating - 4.5))
-            * math.sqrt((1.0 + p.review_count) / 61.0)
-            for p in self.practices
-        ]
+        """Each practice's weight in prospects' choice: marketing x rating x review count x
+        badges x bad word (the weight model of sim/model/reputation.py)."""
+        return self.reputation.attractiveness()
 
     def new_prospect(self, channel, source, draws, referred_by=None) -> Prospect:
         """A prospect arrives and contacts their shopping list, spread over some minutes."""
         self._next_prospect_id += 1
         prospect = Prospect(self, self.env.now, channel, source, draws, referred_by)
         prospect.prospect_id = self._next_prospect_id
-        k = draws.shopping_list_size(self._size_cdf)
-        chosen = choose_practices(self.attractiveness(), draws.u_choice, k)
+        if referred_by is None:
+            k = draws.shopping_list_size(self._size_cdf)
+            chosen = choose_practices(self.attractiveness(), draws.u_choice, k)
+        else:  # a friend's referral: a short list, the referrer first
+            chosen = self.reputation.referral_list(referred_by, draws)
         prospect.shopping_list = [self.practices[j] for j in chosen]
         spread = self.config.market.inquiry_spread_minutes
         offsets = sorted(draws.u_spread[: len(chosen)])
@@ -197,6 +200,7 @@ class LeadMarket(mesa.Model):
     def prospect_done(self, prospect) -> None:
         """All the prospect's inquiries have ended: record them and let the agent go."""
         p = prospect
+        self.reputation.judge(p)  # experiences, actions, reviews, referrals
         booked = p.booked_with.slot if p.booked_with is not None else ""
         self.prospect_rows.append((
             p.prospect_id, p.arrived_at, p.source, p.channel, len(p.shopping_list), booked,
@@ -211,6 +215,7 @@ class LeadMarket(mesa.Model):
     def step(self) -> None:
         """One simulated day."""
         self.env.run(until=self.steps * 1440.0)
+        self.reputation.end_of_day()  # badges from the day's record
         self.datacollector.collect(self)
 
     def run(self) -> LeadMarket:
@@ -261,6 +266,7 @@ class LeadMarket(mesa.Model):
             row = {"practice": p.slot, "name": p.name, "channels": list(p.channels),
                    "service_calls": p.service_calls, "rating_end": p.rating,
                    "review_count_end": p.review_count}
+            row.update(self.reputation.practice_row(p))
             row.update(p.costs(self.cost_days))
             practices.append(row)
         daily = self.datacollector.get_agenttype_vars_dataframe(Practice)
@@ -275,4 +281,6 @@ class LeadMarket(mesa.Model):
             "practices": practices,
             "daily": daily,
             "activity": self.activity,
+            # extra tables, saved as <name>.parquet: experiences and reviews
+            "tables": self.reputation.tables() if self.kind == ScenarioKind.market else {},
         }

@@ -67,6 +67,7 @@ class Practice(mesa.Agent):
         # reputation (moved by reviews in the reputation model)
         self.rating = float(cfg.reputation.rating)
         self.review_count = int(cfg.reputation.review_count)
+        self.reputation = None  # PracticeReputation: badges, bad word (model/reputation.py)
         # running totals (the daily table reads them)
         self.n_inquiries = 0
         self.n_answered = 0
@@ -87,7 +88,8 @@ class Practice(mesa.Agent):
         patient_rate = cfg.patient_share / cfg.patient_task_minutes
         for line in cfg.roster:
             role = str(getattr(line.role, "value", line.role))
-            windows = weekly_windows(line.days, line.start, line.end, horizon_days)
+            # merged: back-to-back days (a 24/7 line) are one window, not a gap at midnight
+            windows = merge_windows(weekly_windows(line.days, line.start, line.end, horizon_days))
             rate = patient_rate if role == "front_desk" else 0.0
             for _ in range(line.staff):
                 staff_id = f"{self.slot}.{role}.{len(staff) + 1}"
@@ -157,9 +159,10 @@ class Practice(mesa.Agent):
         if not self.policy.answer_live_calls:
             self._line_closed(inq)
             return
+        # (an idle person whose shift ends at this very minute takes nothing new)
         for idle in (self.idle_staff, self.idle_service):
             for staff in idle:
-                if staff.takes_calls:
+                if staff.takes_calls and staff.shift_end > inq.due:
                     idle.remove(staff)
                     staff.wake.succeed(inq)
                     return
@@ -178,6 +181,9 @@ class Practice(mesa.Agent):
             if self.policy.return_voicemails:
                 self.schedule_first_response(inq, at)
                 return
+        if self.policy.return_missed_calls:
+            self.schedule_first_response(inq, at)
+            return
         self.close(inq, outcome)
 
     def _abandon(self, inq) -> None:
@@ -207,8 +213,10 @@ class Practice(mesa.Agent):
         if inq.outcome is not None:
             return
         channel = inq.channel
+        now = self.env.now
         for staff in self.idle_staff:
-            if channel in staff.task_channels:
+            # not someone whose shift ends this very minute (their end-of-shift comes next)
+            if channel in staff.task_channels and staff.shift_end > now:
                 self.idle_staff.remove(staff)
                 staff.wake.succeed(inq)
                 return
@@ -327,6 +335,15 @@ class Practice(mesa.Agent):
 
     def close(self, inq, outcome: str) -> None:
         """The inquiry ends with `outcome`."""
+        if outcome == LOST and inq.state == ON_HOLD and inq.hold_minutes != inq.hold_minutes:
+            # Still in the hold queue when the prospect booked elsewhere: settle the hold
+            # the lazy patience check has not looked at yet, as a timer would have.
+            if inq.due + inq.patience <= self.env.now:
+                self._abandon(inq)  # hung up before booking: voicemail task or abandoned
+                if inq.outcome is not None:
+                    return
+            else:
+                inq.hold_minutes = self.env.now - inq.due  # left the queue to book elsewhere
         inq.outcome = outcome
         if outcome == LOST:
             self.n_lost += 1

@@ -80,6 +80,8 @@ class Staff:
                     self.wake = None
                     if item is None:  # the shift ended while idle
                         continue
+                    if item is not PATIENT and item.outcome is not None:
+                        continue  # closed between the hand-over and now (booked elsewhere)
                 duration = practice.begin(self, item)
                 yield env.timeout(duration)
                 practice.end(self, item)
