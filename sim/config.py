@@ -294,6 +294,9 @@ class ReputationModelConfig:
     hold_ok_minutes: float = 1.0  # seed 002: no more than a minute before a human
     hold_bad_minutes: float = 3.0
     clinical_disappointment_rate: float = 0.04  # of consultations (seed 001: a minority)
+    # Practices ask patients who came to a consultation for a review; this share of those
+    # with a good experience who would not have posted anyway do (assumed).
+    patient_review_share: float = 0.3
     act_share: dict[str, float] = field(default_factory=lambda: {
         "good": 0.59, "neutral": 0.25, "bad": 0.79})
     # Each action's share of ALL who had the experience; several may happen.
@@ -527,6 +530,7 @@ def validate_reputation(r: ReputationModelConfig) -> None:
     _check(r.hold_bad_minutes >= r.hold_ok_minutes, f"{key}.hold_bad_minutes",
            r.hold_bad_minutes, f"at least hold_ok_minutes ({r.hold_ok_minutes})")
     _share(r.clinical_disappointment_rate, f"{key}.clinical_disappointment_rate")
+    _share(r.patient_review_share, f"{key}.patient_review_share")
     _check(sorted(r.act_share) == sorted(EXPERIENCES), f"{key}.act_share", sorted(r.act_share),
            "exactly good, neutral, bad")
     for exp in EXPERIENCES:

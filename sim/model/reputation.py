@@ -78,8 +78,8 @@ YELP_DAY_START, YELP_DAY_END = 8 * 60, 18 * 60  # 18:00-08:00 does not count
 
 # One judgement's uniforms from the "experience" stream (fixed width: common random numbers).
 (U_CLINICAL, U_ACT, U_STARS, U_SITE, U_REVIEW_DELAY, U_REFER, U_REFER_DELAY, U_REFER_CHANNEL,
- U_REFER_HOUR, U_REFER_MINUTE, U_REFER_LIST) = range(11)
-U_ACTIONS = 11  # then one per action of the longest mix
+ U_REFER_HOUR, U_REFER_MINUTE, U_REFER_LIST, U_ASKED) = range(12)
+U_ACTIONS = 12  # then one per action of the longest mix
 
 # The experiences table as recorded (sim/analysis/reputation.py adds the inquiry's channel,
 # outcome and response time, and the prospect's source).
@@ -314,6 +314,10 @@ class ReputationModel:
                                               u[U_CLINICAL], cfg.clinical_disappointment_rate)
             at = max(now, prospect.consultation_at) if here else now
             actions = draw_actions(self.mixes[experience], u)
+            if (here and prospect.showed and experience == GOOD and "posted_online" not in actions
+                    and u[U_ASKED] < cfg.patient_review_share):
+                # the practice asked a happy patient for a review, and they wrote one
+                actions = (*actions, "posted_online")
             stars, site, due, referral_due = NAN, "", NAN, NAN
             if "posted_online" in actions:
                 stars = 1 + _pick(self.stars[experience], u[U_STARS])
