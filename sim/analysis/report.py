@@ -1,0 +1,470 @@
+"""The staffing report: one self-contained HTML page a practice manager reads.
+
+Everything is in the page: the figures are embedded as base64 PNG, the styles inline. The
+page answers "which staffing plan pays for itself?" in plain words, with the uncertainty
+of a simulation said honestly: a plan is recommended only when the 95% interval of its
+net gain against the current plan lies above zero.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .staffing_plots import STATUS, hour_status, money, verdict
+from .stats import paired_difference
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+@dataclass
+class ReportContext:
+    """What the report needs; built by experiments.compare_staffing."""
+
+    practice_name: str
+    plans: list[str]
+    descriptions: dict
+    comparison: pd.DataFrame  # plan, metric, mean, diff_vs_baseline, ci_low, ci_high, ...
+    runs: pd.DataFrame
+    days: int
+    replications: int
+    seed: int
+    confidence: float
+    figures: dict  # name -> PNG bytes
+    hint: pd.DataFrame
+    rosters: dict
+    target: dict
+    handle_minutes: float
+    patience_minutes: float
+    patient_share: float
+    wage_overhead: float = 0.3
+    prospects_per_day: float = 30.0
+    competitors: list = field(default_factory=list)
+    channels: list = field(default_factory=list)
+    sim_overrides: list = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _e(text) -> str:
+    return html.escape(str(text))
+
+
+def _row(ctx: ReportContext, plan: str, metric: str) -> pd.Series | None:
+    t = ctx.comparison
+    hit = t[(t["plan"] == plan) & (t["metric"] == metric)]
+    return None if hit.empty else hit.iloc[0]
+
+
+def _val(ctx, plan, metric, col="diff_vs_baseline") -> float:
+    r = _row(ctx, plan, metric)
+    return math.nan if r is None else float(r[col])
+
+
+def _has(ctx, metric: str) -> bool:
+    t = ctx.comparison
+    vals = t.loc[t["metric"] == metric, "mean"]
+    return bool(len(vals)) and bool(np.isfinite(vals.to_numpy(dtype=float)).any())
+
+
+def _num(x: float, digits: int = 0, sign: bool = True) -> str:
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    x = round(x, digits) + 0.0  # no "-0.0"
+    s = f"{x:+,.{digits}f}" if sign else f"{x:,.{digits}f}"
+    return s.replace("-", "&minus;")
+
+
+def _duration(minutes: float) -> str:
+    if minutes is None or not math.isfinite(minutes):
+        return "never"
+    if minutes < 1:
+        return f"{minutes * 60:.0f} s"
+    if minutes < 90:
+        return f"{minutes:.0f} min"
+    if minutes < 36 * 60:
+        return f"{minutes / 60:.1f} h"
+    return f"{minutes / 1440:.1f} days"
+
+
+def _money_html(x: float, sign: bool = True) -> str:
+    return money(x, sign).replace("-", "&minus;")
+
+
+def _img(ctx, name: str, alt: str) -> str:
+    png = ctx.figures.get(name)
+    if not png:
+        return ""
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
+
+
+def _summary(ctx: ReportContext, plan: str) -> str:
+    return ctx.descriptions.get(plan, {}).get("summary", "")
+
+
+def _badge(v: str) -> str:
+    text = {"better": "pays for itself", "worse": "loses money", "unclear": "can't tell"}[v]
+    return f'<span class="badge {v}">{text}</span>'
+
+
+def _more(x: float, noun: str) -> str:
+    """'about 12.7 more consultations' / 'about 1.0 fewer procedures'."""
+    if x is None or not math.isfinite(x):
+        return f"an unknown number of extra {noun}s"
+    word = "more" if x >= 0 else "fewer"
+    return f"about {abs(x):,.1f} {word} {noun}s"
+
+
+def head_to_head(ctx: ReportContext, plan: str, other: str,
+                 metric: str = "net_per_month"):
+    """Paired interval of `plan` minus `other` (same seeds), or None without the data."""
+    runs = ctx.runs
+    if metric not in runs.columns:
+        return None
+    a = runs[runs["plan"] == plan].set_index("replication")[metric].sort_index()
+    b = runs[runs["plan"] == other].set_index("replication")[metric].sort_index()
+    if not a.index.equals(b.index):
+        return None
+    return paired_difference(a.to_numpy(), b.to_numpy(), ctx.confidence)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def recommendation(ctx: ReportContext) -> tuple[str | None, str]:
+    """The recommended plan (or None) and the paragraph that explains it."""
+    base = ctx.plans[0]
+    others = ctx.plans[1:]
+    net = {p: _row(ctx, p, "net_per_month") for p in others}
+    clear = [p for p in others if net[p] is not None and net[p]["ci_low"] > 0]
+    worse = [p for p in others if net[p] is not None and net[p]["ci_high"] < 0]
+    level = f"{ctx.confidence:.0%}"
+    if clear:
+        best = max(clear, key=lambda p: net[p]["diff_vs_baseline"])
+        r = net[best]
+        cost = _val(ctx, best, "staffing_cost_per_month")
+        book = _val(ctx, best, "bookings_per_month")
+        proc = _val(ctx, best, "procedures_per_month")
+        wages = _val(ctx, best, "wages_per_month")
+        after = r["diff_vs_baseline"] - ctx.wage_overhead * (wages if math.isfinite(wages) else 0)
+        text = (
+            f"<p class='lead'>Recommended: <b>{_e(best)}</b>. "
+            f"{_e(_summary(ctx, best))}</p>"
+            f"<p>After paying for it, this plan leaves the practice about "
+            f"<b>{_money_html(r['diff_vs_baseline'])} a month</b> better off than "
+            f"<i>{_e(base)}</i> ({level} sure the gain lies between "
+            f"{_money_html(r['ci_low'])} and {_money_html(r['ci_high'])}). "
+            f"It costs {_money_html(cost, False)} a month more in staff and fees, and in "
+            f"return the practice books {_more(book, 'consultation')} and performs "
+            f"{_more(proc, 'procedure')} a month, because more inquiries get a fast "
+            f"answer before the prospect books elsewhere or loses interest.")
+        if ctx.wage_overhead > 0 and math.isfinite(wages) and wages > 0:
+            text += (f" Counting employer taxes and benefits ({ctx.wage_overhead:.0%} on top "
+                     f"of wages) the gain is about {_money_html(after)} a month.")
+        text += "</p>"
+        if len(clear) > 1:
+            rest = sorted((p for p in clear if p != best),
+                          key=lambda p: -net[p]["diff_vs_baseline"])
+            text += ("<p>Also clearly paying for themselves, with a smaller gain: "
+                     + ", ".join(f"<b>{_e(p)}</b> ({_money_html(net[p]['diff_vs_baseline'])}"
+                                 "/month)" for p in rest) + ".")
+            iv = head_to_head(ctx, best, rest[0])
+            if iv is not None:
+                text += (f" Against <b>{_e(rest[0])}</b> directly, <b>{_e(best)}</b> earns "
+                         f"{_money_html(iv.mean)} a month more ({level} range "
+                         f"{_money_html(iv.low)} to {_money_html(iv.high)}): ")
+                text += ("it is clearly the better of the two." if iv.low > 0 else
+                         "the simulation cannot tell the two apart, so choose between them "
+                         "on what the numbers leave out (hiring, cover for holidays, "
+                         "what the patients at the desk need).")
+            text += "</p>"
+    else:
+        best = None
+        guess = max(others, key=lambda p: net[p]["diff_vs_baseline"]) if others else None
+        text = (f"<p class='lead'>No plan clearly beats <b>{_e(base)}</b>.</p>"
+                f"<p>For every plan the {level} range of its net gain includes zero, so the "
+                f"simulation cannot tell whether it would earn or lose money.")
+        if guess is not None:
+            r = net[guess]
+            text += (f" The best guess is <b>{_e(guess)}</b> at about "
+                     f"{_money_html(r['diff_vs_baseline'])} a month (between "
+                     f"{_money_html(r['ci_low'])} and {_money_html(r['ci_high'])}).")
+        text += (" More replications (<code>replications=</code>) or longer runs "
+                 "(<code>market_days=</code>) narrow the ranges.</p>")
+    if worse:
+        text += ("<p>Clearly worse than the current plan: "
+                 + ", ".join(f"<b>{_e(p)}</b> ({_money_html(net[p]['diff_vs_baseline'])}/month)"
+                             for p in worse) + ".</p>")
+    return best, text
+
+
+def money_table(ctx: ReportContext) -> str:
+    base = ctx.plans[0]
+    level = f"{ctx.confidence:.0%}"
+    head = ("<tr><th>Plan</th><th>What changes</th><th class='n'>Extra cost<br>per month</th>"
+            "<th class='n'>Extra revenue<br>per month</th><th class='n'>Net gain<br>per month</th>"
+            f"<th class='n'>{level} range</th><th>Verdict</th>"
+            f"<th class='n'>Net gain with {ctx.wage_overhead:.0%}<br>wage overhead</th></tr>")
+    rows = []
+    for p in ctx.plans:
+        desc = _e(_summary(ctx, p))
+        if p == base:
+            cost = _val(ctx, p, "staffing_cost_per_month", "mean")
+            rev = _val(ctx, p, "revenue_per_month", "mean")
+            net = _val(ctx, p, "net_per_month", "mean")
+            rows.append(
+                f"<tr class='base'><td><b>{_e(p)}</b><br><small>baseline</small></td>"
+                f"<td>{desc}</td><td class='n'>{_money_html(cost, False)}<br><small>a month"
+                f"</small></td><td class='n'>{_money_html(rev, False)}<br><small>a month"
+                f"</small></td><td class='n'>{_money_html(net, False)}<br><small>a month"
+                "</small></td><td></td><td><small>the plan to beat</small></td><td></td></tr>")
+            continue
+        r = _row(ctx, p, "net_per_month")
+        wages = _val(ctx, p, "wages_per_month")
+        after = r["diff_vs_baseline"] - ctx.wage_overhead * (wages if math.isfinite(wages) else 0)
+        rows.append(
+            f"<tr><td><b>{_e(p)}</b></td><td>{desc}</td>"
+            f"<td class='n'>{_money_html(_val(ctx, p, 'staffing_cost_per_month'))}</td>"
+            f"<td class='n'>{_money_html(_val(ctx, p, 'revenue_per_month'))}</td>"
+            f"<td class='n'><b>{_money_html(r['diff_vs_baseline'])}</b></td>"
+            f"<td class='n'>{_money_html(r['ci_low'])} to {_money_html(r['ci_high'])}</td>"
+            f"<td>{_badge(verdict(r['ci_low'], r['ci_high']))}</td>"
+            f"<td class='n'>{_money_html(after)}</td></tr>")
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def patients_table(ctx: ReportContext) -> str:
+    """What each plan changes for the prospects, per month (differences against baseline)."""
+    base = ctx.plans[0]
+    cols = [("bookings_per_month", "Consultations booked", 1, "diff"),
+            ("procedures_per_month", "Procedures", 1, "diff"),
+            ("first_response_median_minutes", "Median first answer", None, "mean"),
+            ("phone_answered_within_target", "Calls answered within "
+             f"{ctx.target['answered_within_seconds']:g} s", "pct", "mean"),
+            ("abandoned_calls_per_month", "Callers hanging up on hold", 1, "diff"),
+            ("never_answered_share", "Inquiries never answered*", "pct", "mean")]
+    rep = [("new_reviews_per_month", "New reviews", 1, "diff"),
+           ("mean_new_stars", "Stars of new reviews", 2, "diff"),
+           ("referrals_generated_per_month", "Referrals", 1, "diff")]
+    cols += [c for c in rep if _has(ctx, c[0].replace("_per_month", ""))]
+    head = "<tr><th>Plan</th>" + "".join(f"<th class='n'>{_e(c[1])}</th>" for c in cols) + "</tr>"
+    rows = []
+    for p in ctx.plans:
+        cells = []
+        for metric, _, digits, kind in cols:
+            r = _row(ctx, p, metric)
+            if r is None:
+                cells.append("<td class='n'>n/a</td>")
+                continue
+            if digits is None:
+                cells.append(f"<td class='n'>{_duration(r['mean'])}</td>")
+            elif digits == "pct":
+                cells.append(f"<td class='n'>{r['mean']:.0%}</td>" if math.isfinite(r["mean"])
+                             else "<td class='n'>n/a</td>")
+            elif p == base or kind == "mean":
+                cells.append(f"<td class='n'>{_num(r['mean'], digits, sign=False)}</td>")
+            else:
+                ci = (f"<br><small>{_num(r['ci_low'], digits)} to {_num(r['ci_high'], digits)}"
+                      "</small>")
+                cells.append(f"<td class='n'>{_num(r['diff_vs_baseline'], digits)}{ci}</td>")
+        cls = " class='base'" if p == base else ""
+        rows.append(f"<tr{cls}><td><b>{_e(p)}</b></td>{''.join(cells)}</tr>")
+    note = ("<p class='caption'>* share of the plan's inquiries that no person ever "
+            "answered, including those on channels nobody at the practice reads.</p>")
+    return f"<table class='compact'>{head}{''.join(rows)}</table>{note}"
+
+
+def hint_summary(ctx: ReportContext) -> str:
+    """The Erlang A hint in two plain sentences."""
+    rate = ctx.hint["phone_calls_per_hour"].to_numpy(dtype=float)
+    need = ctx.hint["erlang_a_staff_needed"].to_numpy(dtype=int)
+    if not np.isfinite(rate).any() or rate.max() <= 0:
+        return "<p>No phone calls reached the practice in the simulation.</p>"
+    peak = int(np.argmax(rate))
+    day = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    when = f"{day[peak // 24]} {peak % 24:02d}:00-{peak % 24 + 1:02d}:00"
+    busy = int((rate * 365.25 / 7 >= 3).sum())
+    people = "person" if need.max() == 1 else "people"
+    return (f"<p>The busiest hour ({when}) brings about {rate[peak]:.2f} calls on average, "
+            f"and Erlang A asks for {need.max()} {people} free for the phone then; calls come "
+            "at least "
+            f"3 times a year in {busy} of the week's 168 hours. The table counts, for each "
+            "plan, the hours in which fewer people than that are free, and the share of all "
+            "calls that arrive in them.</p>")
+
+
+def hint_table(ctx: ReportContext) -> str:
+    rate = ctx.hint["phone_calls_per_hour"].to_numpy(dtype=float)
+    need = ctx.hint["erlang_a_staff_needed"].to_numpy(dtype=int)
+    calls = rate.sum()
+    head = ("<tr><th>Plan</th><th class='n'>Hours a week someone<br>answers the phone</th>"
+            "<th class='n'>Hours a week with calls<br>and too few people</th>"
+            "<th class='n'>Share of calls arriving<br>in those hours</th>"
+            "<th class='n'>Simulated: calls answered<br>within "
+            f"{ctx.target['answered_within_seconds']:g} s</th>"
+            "<th class='n'>Simulated: callers<br>hanging up on hold</th></tr>")
+    rows = []
+    for p in ctx.plans:
+        roster = ctx.rosters[p]
+        status = hour_status(need, roster, rate)
+        short = np.isin(status, [STATUS.index("short-handed"), STATUS.index("nobody answers")])
+        hours_short = int(short.sum())
+        share = rate[short].sum() / calls if calls > 0 else math.nan
+        answered = float(np.clip(roster["phone"] + roster["service"], 0, 1).sum())
+        sl = _val(ctx, p, "phone_answered_within_target", "mean")
+        ab = _val(ctx, p, "phone_abandoned_share", "mean")
+        rows.append(f"<tr><td><b>{_e(p)}</b></td><td class='n'>{answered:.0f}</td>"
+                    f"<td class='n'>{hours_short}</td><td class='n'>{share:.0%}</td>"
+                    f"<td class='n'>{sl:.0%}</td><td class='n'>{ab:.0%}</td></tr>")
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def assumptions(ctx: ReportContext) -> str:
+    base = ctx.plans[0]
+    month = DAYS_PER_MONTH
+    items = [
+        f"The market: about {ctx.prospects_per_day:g} new prospects a day in the area, each "
+        "contacting one to four practices (RealSelf shopper survey: 43% contact one practice, "
+        "26% two, the rest three or more). Your practice competes with "
+        + ", ".join(f"<i>{_e(name or slot)}</i>" for slot, name in ctx.competitors)
+        + "; a prospect books with the first practice that reaches them while still "
+        "interested.",
+        "Interest fades fast: a prospect answered within about 12 minutes books a "
+        "consultation about 65% of the time, after 1 hour about 31%, after 9 hours about 8% "
+        "(MyMedLeads report on about 40 plastic-surgery practices).",
+        "Money: 15% of booked consultations are no-shows and 46% of consultations become a "
+        "procedure (practice benchmark surveys); a procedure earns the surgeon's fee (ASPS "
+        "2018: liposuction $3,518 to facelift $7,655). Revenue counts only these fees; "
+        "materials, facility and marketing costs are not subtracted.",
+        "Staffing cost is hourly pay for every rostered hour plus service fees. Wages are pay "
+        f"only; the last column of the money table adds {ctx.wage_overhead:.0%} for employer "
+        "taxes and benefits (BLS Employer Costs for Employee Compensation).",
+        "Monitored channels are kept as they are in every plan "
+        f"({', '.join(c.replace('_', ' ') for c in ctx.channels)}); "
+        "chats, texts, social and review-site messages go unread, as today.",
+        f"Receptionists spend about {ctx.patient_share:.0%} of their shift with existing "
+        "patients, who come first; a coordinator works only on new inquiries.",
+        f"Callers on hold hang up after about {ctx.patience_minutes * 60:.0f} seconds on "
+        "average (call-centre studies); about a third of those who hang up or call when "
+        "nobody answers leave a voicemail.",
+        f"A phone conversation takes {ctx.handle_minutes:g} minutes on average.",
+        f"Each plan was simulated {ctx.replications} times for {ctx.days} days (seeds "
+        f"{ctx.seed} to {ctx.seed + ctx.replications - 1}). In each repetition every plan met "
+        "exactly the same prospects, so a difference between plans is the plan's doing. "
+        f"Ranges are {ctx.confidence:.0%} t-intervals of these paired differences; a month is "
+        f"{month:.1f} days.",
+    ]
+    if _has(ctx, "new_reviews"):
+        items.append("Reviews and word of mouth are simulated: every prospect judges how fast "
+                     "and how well they were answered (or that they never were), and some "
+                     "post a review or tell a friend (Optus 2014 survey). Reviews move the "
+                     "rating and referrals bring new prospects, so their effect on bookings "
+                     f"within the {ctx.days} days is already in the revenue; effects after "
+                     "that (a better rating next year) are not.")
+    else:
+        items.append("Reviews and referrals are not part of this version of the model: a plan "
+                     "that answers faster would also earn better reviews and more referrals, "
+                     "so its real gain is, if anything, larger than shown.")
+    for p in ctx.plans:
+        d = ctx.descriptions.get(p, {})
+        cost = f" <i>Cost:</i> {_e(d['cost'])}" if d.get("cost") else ""
+        items.append(f"<b>{_e(p)}</b>{' (baseline)' if p == base else ''}: "
+                     f"{_e(d.get('summary', ''))}{cost}")
+    return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+
+CSS = """
+body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#222;
+ max-width:1120px;margin:24px auto;padding:0 24px;line-height:1.5;background:#fff}
+h1{font-size:1.9em;margin-bottom:.2em} h2{margin-top:1.8em;border-bottom:2px solid #e5e5e5;
+ padding-bottom:.2em} .sub{color:#555;margin-top:0}
+.box{background:#f3f8f4;border-left:6px solid #2e8b57;padding:10px 20px;margin:18px 0}
+.box.none{background:#f6f6f6;border-left-color:#8c8c8c}
+.lead{font-size:1.25em;margin:.4em 0}
+table{border-collapse:collapse;width:100%;margin:12px 0;font-size:.93em}
+th{background:#f0f0f0;text-align:left;padding:6px 8px;vertical-align:bottom}
+td{border-top:1px solid #e3e3e3;padding:6px 8px;vertical-align:top}
+th.n,td.n{text-align:right;white-space:nowrap}
+table.compact{font-size:.88em} table.compact td.n,table.compact th.n{white-space:normal}
+tr.base td{background:#fafafa;color:#444}
+small{color:#666} img{max-width:100%;display:block;margin:8px auto}
+.badge{padding:2px 8px;border-radius:10px;font-size:.85em;white-space:nowrap;color:#fff}
+.badge.better{background:#2e8b57}.badge.worse{background:#c0392b}.badge.unclear{background:#8c8c8c}
+.caption{color:#444;font-size:.95em} code{background:#f3f3f3;padding:1px 4px}
+li{margin:.35em 0} footer{color:#777;font-size:.85em;margin:3em 0 1em}
+"""
+
+
+def render(ctx: ReportContext) -> str:
+    """The whole page as one HTML string."""
+    base = ctx.plans[0]
+    best, rec = recommendation(ctx)
+    level = f"{ctx.confidence:.0%}"
+    within = ctx.target["answered_within_seconds"]
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>Staffing plans for {_e(ctx.practice_name)}</title>",
+        f"<style>{CSS}</style></head><body>",
+        "<h1>Which staffing plan pays for itself?</h1>",
+        f"<p class='sub'>{_e(ctx.practice_name)}: {len(ctx.plans)} staffing plans compared on "
+        f"the same simulated patients, {ctx.replications} repetitions of {ctx.days} days each."
+        "</p>",
+        f"<div class='box{'' if best else ' none'}'>{rec}</div>",
+        "<h2>Net gain per month</h2>",
+        f"<p>Net gain is the extra revenue from procedures minus the extra cost of the plan, "
+        f"per month, compared with <i>{_e(base)}</i>. The range is where the true gain lies "
+        f"with {level} confidence: a plan <b>pays for itself</b> only when the whole range is "
+        "above zero.</p>",
+        money_table(ctx),
+        _img(ctx, "net_gain", "net gain per month with intervals"),
+        "<p class='caption'>Each bar is a plan's average net gain per month against the "
+        "current plan; the black line is its range. Green: clearly pays for itself; grey: "
+        "the simulation cannot tell; red: clearly loses money.</p>",
+        "<h2>What changes for the patients</h2>",
+        f"<p>Per month, against <i>{_e(base)}</i> (small print: {level} range). The median "
+        "first answer and the calls answered promptly are each plan's own figures.</p>",
+        patients_table(ctx),
+        _img(ctx, "first_response", "share of inquiries answered within a given time"),
+        "<p class='caption'>How long prospects wait for a person to answer. A curve higher "
+        "and further to the left is better: it shows the share of all inquiries answered "
+        "within the time on the bottom axis. Where a curve stops rising, the rest were never "
+        "answered (left unanswered after hours, or given up after the last follow-up).</p>",
+        "<h2>When inquiries arrive, and who is working</h2>",
+        _img(ctx, "inquiries_by_hour", "inquiries by hour of week against staffed hours"),
+        "<p class='caption'>Top: inquiries to the practice in an average week, hour by hour. "
+        "Phone calls come in office hours; web forms and messages peak in the evenings and at "
+        "weekends. Grey ones arrive on channels nobody at the practice reads. Bottom: the "
+        "hours each plan has someone working (green) or an answering service (blue).</p>",
+        "<h2>Staffing hint for the phone line</h2>",
+        f"<p>How many people must be free to take calls, hour by hour, so that "
+        f"{ctx.target['service_level']:.0%} of calls are answered within {within:g} "
+        f"seconds and fewer than {ctx.target['max_abandon']:.0%} of callers hang up? The "
+        "Erlang A formula (the standard call-centre staffing model, with callers who give "
+        "up) answers this from the calls per hour measured in the simulation, a "
+        f"{ctx.handle_minutes:g}-minute call and a caller who waits about "
+        f"{ctx.patience_minutes * 60:.0f} seconds on hold. A receptionist who spends "
+        f"{ctx.patient_share:.0%} of the shift with patients counts as "
+        f"{1 - ctx.patient_share:.2g} of a phone person here; a coordinator as a whole one.</p>",
+        hint_summary(ctx),
+        hint_table(ctx),
+        _img(ctx, "erlang_hint", "Erlang A staff needed per hour of week against each roster"),
+        "<p class='caption'>Each calendar is one week (rows: days; columns: hours). First "
+        "calendar: calls per hour (darker: more) and the Erlang A number of phone staff "
+        "needed. Other calendars: the plan's people on the phone in each hour, coloured by "
+        "whether that meets the need. Quiet hours have fewer than 3 calls a year.</p>",
+        "<h2>Assumptions</h2>",
+        assumptions(ctx),
+        "<footer>Made by leadsim (<code>python -m experiments.compare_staffing</code>, "
+        f"{len(ctx.runs)} simulation runs in {ctx.seconds:.0f} s"
+        + (f"; extra settings: <code>{_e(' '.join(ctx.sim_overrides))}</code>"
+           if ctx.sim_overrides else "")
+        + "). The numbers behind this page are in comparison.csv, replications.csv and "
+        "staffing_hint.csv next to it.</footer>",
+        "</body></html>",
+    ]
+    return "\n".join(parts)

@@ -1,0 +1,124 @@
+"""sim.analysis.stats: intervals of paired differences, checked against hand computations
+and against scipy's own Welch test."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from sim.analysis.stats import (
+    COMPARISON_COLUMNS,
+    compare_plans,
+    paired_difference,
+    t_interval,
+    unpaired_difference,
+)
+
+# Student t quantiles from a printed table (two-sided 95%): t(0.975; dof)
+T975 = {3: 3.182446, 4: 2.776445, 5: 2.570582}
+
+
+def test_t_interval_by_hand():
+    # 1..6: mean 3.5, sample variance 3.5, se = sqrt(3.5 / 6)
+    iv = t_interval([1, 2, 3, 4, 5, 6])
+    half = T975[5] * math.sqrt(3.5 / 6)
+    assert iv.n == 6
+    assert iv.mean == pytest.approx(3.5, abs=1e-12)
+    assert iv.low == pytest.approx(3.5 - half, abs=1e-5)
+    assert iv.high == pytest.approx(3.5 + half, abs=1e-5)
+
+
+def test_paired_interval_is_the_t_interval_of_per_replication_differences():
+    plan = [10.0, 12.0, 9.0, 15.0]
+    base = [8.0, 11.0, 9.0, 11.0]
+    # differences 2, 1, 0, 4: mean 1.75, sample variance 8.75 / 3
+    half = T975[3] * math.sqrt(8.75 / 3 / 4)
+    iv = paired_difference(plan, base)
+    assert iv.mean == pytest.approx(1.75, abs=1e-12)
+    assert (iv.low, iv.high) == pytest.approx((1.75 - half, 1.75 + half), abs=1e-5)
+    assert iv.n == 4
+    assert not iv.excludes_zero()
+
+
+def test_paired_interval_ignores_the_level_of_each_replication():
+    # A common shift per replication (a busy week is busy for both plans) drops out of the
+    # paired differences but widens the unpaired interval.
+    shift = np.array([0.0, 100.0, -50.0, 30.0, 70.0])
+    base = 1000 + shift + np.array([1.0, -1.0, 0.5, 0.0, -0.5])
+    plan = base + 5 + np.array([0.5, -0.5, 0.0, 1.0, -1.0])
+    paired = paired_difference(plan, base)
+    unpaired = unpaired_difference(plan, base)
+    assert paired.mean == pytest.approx(unpaired.mean)
+    assert paired.excludes_zero() and not unpaired.excludes_zero()
+    assert paired.half_width < unpaired.half_width / 10
+
+
+def test_unpaired_interval_matches_scipy_welch():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(5, 2, 9), rng.normal(4, 1, 7)
+    ref = sps.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    iv = unpaired_difference(a, b)
+    assert (iv.low, iv.high) == pytest.approx((ref.low, ref.high), rel=1e-10)
+
+
+def test_other_levels_and_missing_pairs():
+    plan = [3.0, np.nan, 5.0, 4.0, 6.0]
+    base = [1.0, 2.0, 2.0, np.nan, 3.0]
+    iv = paired_difference(plan, base, confidence=0.9)  # pairs 0, 2, 4: diffs 2, 3, 3
+    d = np.array([2.0, 3.0, 3.0])
+    half = sps.t.ppf(0.95, 2) * d.std(ddof=1) / math.sqrt(3)
+    assert iv.n == 3
+    assert (iv.low, iv.high) == pytest.approx((d.mean() - half, d.mean() + half))
+    with pytest.raises(ValueError):
+        paired_difference([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError):
+        t_interval([1.0, 2.0], confidence=95)
+
+
+def test_one_value_gives_no_interval():
+    iv = t_interval([4.0])
+    assert iv.mean == 4.0 and math.isnan(iv.low) and math.isnan(iv.high)
+
+
+def _runs() -> pd.DataFrame:
+    rows = []
+    for r, (a, b) in enumerate([(10, 12), (20, 25), (15, 16)]):
+        rows.append({"plan": "now", "replication": r, "x": a, "y": 1.0})
+        rows.append({"plan": "more", "replication": r, "x": b, "y": 1.0})
+        rows.append({"plan": "same", "replication": r, "x": a, "y": 1.0})
+    return pd.DataFrame(rows)
+
+
+def test_compare_plans_table():
+    table = compare_plans(_runs(), ["x", "absent"])
+    assert list(table.columns) == COMPARISON_COLUMNS
+    x = table[table["metric"] == "x"].set_index("plan")
+    assert list(x.index) == ["now", "more", "same"]  # order of first appearance
+    assert x.loc["more", "mean"] == pytest.approx(53 / 3)
+    d = np.array([2.0, 5.0, 1.0])
+    half = sps.t.ppf(0.975, 2) * d.std(ddof=1) / math.sqrt(3)
+    assert x.loc["more", "diff_vs_baseline"] == pytest.approx(d.mean())
+    assert (x.loc["more", "ci_low"], x.loc["more", "ci_high"]) == pytest.approx(
+        (d.mean() - half, d.mean() + half))
+    assert (x.loc["more", "replications"]) == 3
+    # the baseline against itself, and an identical plan: exactly zero
+    for plan in ("now", "same"):
+        assert (x.loc[plan, ["diff_vs_baseline", "ci_low", "ci_high"]] == 0).all()
+    # a metric the runs do not have yet: NaN rows, same shape
+    absent = table[table["metric"] == "absent"]
+    assert len(absent) == 3 and absent[["mean", "ci_low"]].isna().all().all()
+
+
+def test_compare_plans_checks_its_input():
+    runs = _runs()
+    with pytest.raises(ValueError, match="baseline"):
+        compare_plans(runs, ["x"], baseline="nope")
+    broken = runs.drop(index=runs.index[(runs["plan"] == "more") & (runs["replication"] == 1)])
+    with pytest.raises(ValueError, match="same replications"):
+        compare_plans(broken, ["x"])
+    other = compare_plans(runs, ["x"], baseline="more")
+    assert other.set_index("plan").loc["now", "diff_vs_baseline"] == pytest.approx(-8 / 3)
