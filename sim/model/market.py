@@ -110,7 +110,8 @@ class LeadMarket(mesa.Model):
         if self.kind == ScenarioKind.mmc:
             sc = config.scenario
             calls = PoissonCalls(self.streams, sc.arrivals_per_hour / 60.0, sc.patience_minutes)
-            self.env.process(self._call_arrivals(calls))
+            self._calls = iter(calls)
+            self._next_call()
         else:
             self.arrivals = DailyArrivals(
                 self.streams, config.market.channel_mix, config.market.prospects_per_day,
@@ -129,14 +130,19 @@ class LeadMarket(mesa.Model):
         return Inquiry(self._next_inquiry_id, prospect, practice, practice.index, channel,
                        arrived, patience)
 
-    def _call_arrivals(self, calls):
-        """M/M/c+M: Poisson callers to the one line, until the last day ends."""
-        env, line, end = self.env, self.practices[0], self.days * 1440.0
-        for gap, patience in calls:
-            yield env.timeout(gap)
-            if env.now >= end:
-                return
-            line.receive(self._new_inquiry(None, line, "phone", patience))
+    def _next_call(self) -> None:
+        """M/M/c+M: Poisson callers to the one line, until the last day ends. Each arrival
+        schedules the next (a chain of timeouts, not a process: one event per caller)."""
+        gap, patience = next(self._calls)
+        if self.env.now + gap < self.days * 1440.0:
+            self.env.timeout(gap, patience).callbacks.append(self._call_arrives)
+
+    def _call_arrives(self, event) -> None:
+        line = self.practices[0]
+        self._next_inquiry_id += 1
+        line.receive(Inquiry(self._next_inquiry_id, None, line, 0, "phone", self.env.now,
+                             event.value))
+        self._next_call()
 
     def _prospect_arrivals(self):
         env = self.env
