@@ -333,7 +333,7 @@ def test_competition_when_a_prospect_contacts_every_practice_at_once():
     inquiry, nor count the loss twice."""
     cfg = default_market(days=3, seed=1)
     cfg.market.inquiry_spread_minutes = 0.0
-    cfg.market.prospects_per_day = 60.0
+    cfg.market.prospects_per_day = 120.0
     with work_log() as log:
         model, res = simulate(cfg)
     assert (res.inquiries["outcome"] == "lost_to_competitor").sum() > 20

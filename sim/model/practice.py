@@ -164,7 +164,7 @@ class Practice(mesa.Agent):
             for staff in idle:
                 if staff.takes_calls and staff.shift_end > inq.due:
                     idle.remove(staff)
-                    staff.wake.succeed(inq)
+                    staff.start_now(inq)
                     return
         if self.phone_on_shift > 0:
             self.hold.append(inq)
@@ -218,7 +218,7 @@ class Practice(mesa.Agent):
             # not someone whose shift ends this very minute (their end-of-shift comes next)
             if channel in staff.task_channels and staff.shift_end > now:
                 self.idle_staff.remove(staff)
-                staff.wake.succeed(inq)
+                staff.start_now(inq)
                 return
         self.tasks.push(inq)
 

@@ -16,6 +16,8 @@ Roles decide what a person can work:
 
 from __future__ import annotations
 
+from simpy.events import NORMAL
+
 from ..config import CHANNELS
 
 ROLE_CHANNELS = {
@@ -31,6 +33,15 @@ ROLE_TAKES_CALLS = {
     "answering_service": True,
 }
 PATIENT = "patient"  # the work item of an existing patient at the desk
+
+
+class Handed:
+    """An item handed to an idle person and begun at the hand-over (see Staff.start_now)."""
+
+    __slots__ = ("item",)
+
+    def __init__(self, item):
+        self.item = item
 
 
 class Staff:
@@ -80,6 +91,9 @@ class Staff:
                     self.wake = None
                     if item is None:  # the shift ended while idle
                         continue
+                    if type(item) is Handed:  # handed over and begun while idle: now done
+                        practice.end(self, item.item)
+                        continue
                     if item is not PATIENT and item.outcome is not None:
                         continue  # closed between the hand-over and now (booked elsewhere)
                 duration = practice.begin(self, item)
@@ -108,4 +122,17 @@ class Staff:
         if self.wake is not None and not self.wake.triggered:
             self.practice.leave_idle(self)
             self.patients_waiting -= 1
-            self.wake.succeed(PATIENT)
+            self.start_now(PATIENT)
+
+    def start_now(self, item) -> None:
+        """Hand an item to this idle person, who starts it at once.
+
+        The idle wait itself becomes the handling time: the wake-up event is scheduled to
+        fire when the work is done, exactly as `env.timeout(duration)` would (SimPy's
+        Timeout sets the same two fields), so a hand-over costs one event, not two.
+        """
+        duration = self.practice.begin(self, item)
+        wake = self.wake
+        wake._ok = True
+        wake._value = Handed(item)
+        self.env.schedule(wake, NORMAL, duration)
