@@ -120,7 +120,7 @@ class Practice(mesa.Agent):
     def shift_ended(self, staff: Staff) -> None:
         if staff.takes_calls:
             self.phone_on_shift -= 1
-        staff.patients_waiting = 0  # the next person on the desk sees them
+        staff.patient_times = ()  # patients still waiting: the next person on the desk
 
     def go_idle(self, staff: Staff) -> None:
         (self.idle_service if staff.is_service else self.idle_staff).append(staff)
@@ -129,13 +129,12 @@ class Practice(mesa.Agent):
         (self.idle_service if staff.is_service else self.idle_staff).remove(staff)
 
     def schedule_patients(self, staff: Staff, start: float, end: float) -> None:
-        """Existing patients arriving at this person's desk during one shift window."""
+        """Existing patients arriving at this person's desk during one shift window: a
+        Poisson process drawn for the window, read lazily (see Staff.patient_due)."""
         rng = self._patient_stream
         n = rng.poisson(staff.patient_rate * (end - start))
-        if n:
-            env = self.env
-            for t in np.sort(rng.uniform(start, end, n)).tolist():
-                env.timeout(t - env.now).callbacks.append(staff.patient_arrives)
+        staff.patient_times = np.sort(rng.uniform(start, end, n)).tolist() if n else ()
+        staff.patient_next = 0
 
     # ---------------------------------------------------------------- arrivals
 
@@ -226,8 +225,9 @@ class Practice(mesa.Agent):
 
     def next_work(self, staff: Staff):
         """The next item for this person: patient at the desk, live caller, then a task."""
-        if staff.patients_waiting:
-            staff.patients_waiting -= 1
+        times = staff.patient_times
+        if times and staff.patient_next < len(times) and times[staff.patient_next] <= self.env.now:
+            staff.patient_next += 1
             return PATIENT
         if staff.takes_calls and self.hold:
             hold, now = self.hold, self.env.now

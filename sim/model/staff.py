@@ -66,7 +66,11 @@ class Staff:
         self.shift_end = -1.0
         self.on_shift = False
         self.wake = None
-        self.patients_waiting = 0
+        # Patients of the current shift window, arrival times ascending; those up to
+        # `patient_next` have been seen. Read when the person looks for work, so patients
+        # who come while the person is busy cost no event.
+        self.patient_times = ()
+        self.patient_next = 0
         self.busy_lead_minutes = 0.0
         self.busy_patient_minutes = 0.0
         self.items = 0
@@ -87,6 +91,7 @@ class Staff:
                 if item is None:
                     self.wake = env.event()
                     practice.go_idle(self)
+                    self._expect_patient()
                     item = yield self.wake
                     self.wake = None
                     if item is None:  # the shift ended while idle
@@ -116,12 +121,21 @@ class Staff:
             self.practice.leave_idle(self)
             self.wake.succeed(None)
 
-    def patient_arrives(self, _event=None) -> None:
-        """An existing patient comes to this person's desk (or line)."""
-        self.patients_waiting += 1
-        if self.wake is not None and not self.wake.triggered:
+    def _expect_patient(self) -> None:
+        """Going idle: wake up when the next patient of this window comes."""
+        times, i = self.patient_times, self.patient_next
+        if times and i < len(times):
+            self.env.timeout(times[i] - self.env.now, self.wake).callbacks.append(
+                self.patient_due
+            )
+
+    def patient_due(self, event) -> None:
+        """The next patient arrives; if this person is still in the same idle spell, they
+        start with the patient at once (otherwise the patient waits in `patient_times`)."""
+        wake = event.value
+        if wake is self.wake and not wake.triggered:
             self.practice.leave_idle(self)
-            self.patients_waiting -= 1
+            self.patient_next += 1
             self.start_now(PATIENT)
 
     def start_now(self, item) -> None:
