@@ -1,0 +1,367 @@
+"""The performance benchmark: how fast is leadsim, measured against SimPy's own floor?
+
+    python -m experiments.benchmark                      # the full benchmark (a few minutes)
+    python -m experiments.benchmark --profile            # and cProfile the two leadsim runs
+    python -m experiments.benchmark --mmc-days 2 --market-days 5 --sweep-days 2 --repeat 1
+
+The question. A leadsim run costs more than the cheapest SimPy model of the same queue
+(interest curves, shopping lists, staff rosters, records). How much more, per customer and
+per inquiry, how much memory does each inquiry hold, and do sweeps use the cores?
+
+The design. Everything below runs in this one process, one after another, and each time is
+the best of `--repeat` runs (default 3), so the cases share the interpreter, the machine
+and its load:
+- `bare_simpy_mmc`: the M/M/c+M line written the textbook way: a SimPy process per caller,
+  `yield request | env.timeout(patience)` on a `simpy.Resource` of c servers, exponential
+  handling, Python's `random`, waits appended to lists. The floor everything is a ratio to.
+- `leadsim_mmc`: `sim.run(sim.load_config(["scenario=mmc", ...]))` with the same
+  parameters (arrivals per hour, servers, handling, patience, days): the whole run,
+  building the model, simulating and making the tables and the summary.
+- `leadsim_market`: the default market (`python -m sim` defaults) for `--market-days` days
+  (365), the same way.
+- memory: each case once more under `tracemalloc` (untimed: tracing slows a run), giving the
+  peak of Python allocations over the whole run per inquiry, and for leadsim what the model
+  still holds per inquiry when the simulation ends, before the tables are built.
+- `sweep_sequential` / `sweep_joblib`: the same `--sweep-jobs` (4) runs of the default
+  market (`seed=1..4 market.days=--sweep-days`) as one `python -m sim -m` command with
+  `hydra/launcher=basic` (one after another, in one process) and with the default joblib
+  launcher (one worker per core, `--n-jobs`). Each in a fresh temporary sweep folder.
+
+The output. A table on stdout, and `benchmark.csv` in `results/benchmark/<timestamp>/`
+(path printed), one row per case with: seconds, customers (callers, or prospects in the
+market), inquiries, customers_per_s, inquiries_per_s, ratio_customers and ratio_inquiries
+(each divided by bare SimPy's customers per second), peak_bytes, peak_bytes_per_inquiry,
+held_bytes_per_inquiry, speedup (sweeps), cores, load_1min (the machine's load average when
+the benchmark started: timings on a busy machine are not comparable), and the target each
+row is judged by: `leadsim_mmc` ratio_customers >= 3; `leadsim_market` ratio_inquiries
+>= 1 and peak_bytes_per_inquiry <= 1024; `sweep_joblib` speedup >= 1.7. `--profile` also writes
+`profile_mmc.prof` and `profile_market.prof` (cProfile, `python -m pstats`) and prints
+their top functions by own time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import csv
+import gc
+import io
+import math
+import os
+import pstats
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+import simpy
+
+COLUMNS = ["case", "seconds", "customers", "inquiries", "customers_per_s", "inquiries_per_s",
+           "ratio_customers", "ratio_inquiries", "peak_bytes", "peak_bytes_per_inquiry",
+           "held_bytes_per_inquiry", "speedup", "p_abandon", "target", "meets_target",
+           "repeats", "cores", "load_1min", "size"]
+
+
+# --------------------------------------------------------------------------- the floor
+
+
+def bare_simpy_mmc(arrivals_per_hour: float, servers: int, handle_minutes: float,
+                   patience_minutes: float, days: int, seed: int) -> dict:
+    """M/M/c+M the textbook way: a process per caller racing its request against a
+    patience timeout. Returns callers, served, abandoned."""
+    rng = random.Random(seed)
+    env = simpy.Environment()
+    line = simpy.Resource(env, capacity=servers)
+    waits: list[float] = []
+    abandoned: list[float] = []
+    end = days * 1440.0
+
+    def caller(patience: float, handle: float):
+        arrived = env.now
+        with line.request() as request:
+            result = yield request | env.timeout(patience)
+            if request in result:
+                waits.append(env.now - arrived)
+                yield env.timeout(handle)
+            else:
+                abandoned.append(env.now - arrived)
+
+    def callers(rate: float):
+        while True:
+            yield env.timeout(rng.expovariate(rate))
+            if env.now >= end:
+                return
+            env.process(caller(rng.expovariate(1.0 / patience_minutes),
+                               rng.expovariate(1.0 / handle_minutes)))
+
+    env.process(callers(arrivals_per_hour / 60.0))
+    env.run()
+    n = len(waits) + len(abandoned)
+    return {"customers": n, "inquiries": n, "p_abandon": len(abandoned) / n if n else math.nan}
+
+
+# --------------------------------------------------------------------------- leadsim
+
+
+def leadsim_run(cfg) -> dict:
+    """sim.run: model, simulation, tables and summary."""
+    import sim
+
+    result = sim.run(cfg)
+    out = {"customers": len(result.prospects) or len(result.inquiries),
+           "inquiries": len(result.inquiries)}
+    if result.summary.get("run.kind") == "mmc":
+        out["p_abandon"] = result.summary.get("mmc.observed.p_abandon")
+    return out
+
+
+def leadsim_held(cfg) -> tuple[dict, int]:
+    """The same run in its two halves: what the model holds when the simulation ends
+    (traced bytes), then the tables. Must be called with tracemalloc running."""
+    from sim.analysis.tables import RunResult
+    from sim.config import to_config
+    from sim.model import LeadMarket
+
+    cfg = to_config(cfg)
+    before = tracemalloc.get_traced_memory()[0]
+    model = LeadMarket(cfg)
+    model.run()
+    held = tracemalloc.get_traced_memory()[0] - before
+    result = RunResult.from_records(model.records(), scenario=asdict(cfg.scenario))
+    return {"inquiries": len(result.inquiries)}, held
+
+
+def best_of(repeat: int, fn: Callable[[], dict]) -> tuple[float, dict]:
+    best, value = math.inf, {}
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        value = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, value
+
+
+def traced_peak(fn: Callable[[], object]) -> tuple[object, int]:
+    """(fn(), peak traced bytes above what was allocated before)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        value = fn()
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    return value, peak
+
+
+# --------------------------------------------------------------------------- sweeps
+
+
+def time_sweep(launcher: str, jobs: int, days: int, n_jobs: int, workdir: Path) -> float:
+    """Wall seconds of one `python -m sim -m seed=1..jobs market.days=days` command."""
+    sweep_dir = Path(tempfile.mkdtemp(prefix=f"sweep_{launcher}_", dir=workdir))
+    cmd = [sys.executable, "-m", "sim", "-m", "seed=" + ",".join(map(str, range(1, jobs + 1))),
+           f"market.days={days}", f"hydra.sweep.dir={sweep_dir}", f"hydra/launcher={launcher}"]
+    if launcher == "joblib":
+        cmd.append(f"hydra.launcher.n_jobs={n_jobs}")
+    env = {k: v for k, v in os.environ.items() if k not in ("LEADSIM_FAIL_JOB",
+                                                            "HYDRA_FULL_ERROR")}
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"sweep failed ({' '.join(cmd[2:])}):\n{proc.stderr[-2000:]}")
+    shutil.rmtree(sweep_dir, ignore_errors=True)
+    return seconds
+
+
+def sweep_rows(args: argparse.Namespace, common: dict) -> list[dict]:
+    """The same sweep one job after another and with joblib, alternately, best of repeat."""
+    best = {"basic": math.inf, "joblib": math.inf}
+    with tempfile.TemporaryDirectory(prefix="leadsim_bench_") as tmp:
+        for _ in range(args.repeat):
+            for launcher in best:
+                best[launcher] = min(best[launcher], time_sweep(
+                    launcher, args.sweep_jobs, args.sweep_days, args.n_jobs, Path(tmp)))
+    size = f"{args.sweep_jobs} runs of the default market, {args.sweep_days} days"
+    print(f"  sweeps: sequential {best['basic']:.1f} s, joblib {best['joblib']:.1f} s",
+          flush=True)
+    return [row("sweep_sequential", best["basic"], {}, None, size=size, **common),
+            row("sweep_joblib", best["joblib"], {}, None, speedup=best["basic"] / best["joblib"],
+                size=f"{size}, n_jobs={args.n_jobs}", **common)]
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def row(case: str, seconds: float, value: dict, floor: float | None, **extra) -> dict:
+    r = {c: None for c in COLUMNS}
+    r.update(case=case, seconds=seconds, customers=value.get("customers"),
+             inquiries=value.get("inquiries"), p_abandon=value.get("p_abandon"))
+    if seconds > 0 and r["customers"] is not None:
+        r["customers_per_s"] = r["customers"] / seconds
+        r["inquiries_per_s"] = r["inquiries"] / seconds
+        if floor:
+            r["ratio_customers"] = r["customers_per_s"] / floor
+            r["ratio_inquiries"] = r["inquiries_per_s"] / floor
+    r.update(extra)
+    return r
+
+
+def judge(r: dict) -> None:
+    """Set `target` and `meets_target` for the rows that have one."""
+    checks = {
+        "leadsim_mmc": [("ratio_customers", ">=", 3.0)],
+        "leadsim_market": [("ratio_inquiries", ">=", 1.0), ("peak_bytes_per_inquiry", "<=", 1024)],
+        "sweep_joblib": [("speedup", ">=", 1.7)],
+    }.get(r["case"])
+    if not checks:
+        return
+    r["target"] = " and ".join(f"{k} {op} {v:g}" for k, op, v in checks)
+    ok = [r[k] is not None and (r[k] >= v if op == ">=" else r[k] <= v) for k, op, v in checks]
+    r["meets_target"] = all(ok)
+
+
+def fmt(v) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "NO"
+    if isinstance(v, float):
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+def table(rows: list[dict]) -> str:
+    cols = [("case", "case"), ("seconds", "s (best)"), ("customers", "customers"),
+            ("inquiries", "inquiries"), ("customers_per_s", "cust/s"),
+            ("inquiries_per_s", "inq/s"), ("ratio_customers", "cust x"),
+            ("ratio_inquiries", "inq x"), ("peak_bytes_per_inquiry", "peak B/inq"),
+            ("held_bytes_per_inquiry", "held B/inq"), ("speedup", "speed-up"),
+            ("meets_target", "target met")]
+    cells = [[label for _, label in cols]] + [[fmt(r[k]) for k, _ in cols] for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(cols))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                       for i, (c, w) in enumerate(zip(line, widths))) for line in cells]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def profile(fn: Callable[[], object], path: Path, top: int) -> str:
+    prof = cProfile.Profile()
+    prof.runcall(fn)
+    prof.dump_stats(path)
+    text = io.StringIO()
+    pstats.Stats(str(path), stream=text).sort_stats("tottime").print_stats(top)
+    return text.getvalue()
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m experiments.benchmark",
+                                description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--mmc-days", type=int, default=40,
+                   help="days of the M/M/c+M line, bare and leadsim (default 40: ~29k callers)")
+    p.add_argument("--market-days", type=int, default=365, help="days of the default market")
+    p.add_argument("--sweep-jobs", type=int, default=4, help="runs in the sweep (default 4)")
+    p.add_argument("--sweep-days", type=int, default=365, help="market.days of each sweep run")
+    p.add_argument("--n-jobs", type=int, default=-1,
+                   help="joblib workers for the parallel sweep (-1 = one per core)")
+    p.add_argument("--no-sweep", action="store_true", help="skip the sweep timing")
+    p.add_argument("--repeat", type=int, default=3, help="time each case this many times, "
+                   "keep the best (default 3)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--profile", action="store_true",
+                   help="also cProfile the leadsim mmc and market runs")
+    p.add_argument("--top", type=int, default=20, help="functions shown per profile")
+    p.add_argument("--out", default="results/benchmark",
+                   help="folder for <timestamp>/benchmark.csv (default results/benchmark)")
+    args = p.parse_args(argv)
+    for name in ("mmc_days", "market_days", "sweep_jobs", "sweep_days", "repeat"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')}: {getattr(args, name)} is not allowed "
+                    "(allowed: a whole number >= 1)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> Path:
+    args = parse_args(argv)
+    import logging
+
+    import sim
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    out = Path(args.out) / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    out.mkdir(parents=True, exist_ok=True)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    mmc_cfg = sim.load_config(["scenario=mmc", f"scenario.days={args.mmc_days}",
+                               f"seed={args.seed}"])
+    market_cfg = sim.load_config([f"market.days={args.market_days}", f"seed={args.seed}"])
+    sc = mmc_cfg.scenario
+    bare = lambda: bare_simpy_mmc(sc.arrivals_per_hour, sc.servers,  # noqa: E731
+                                  sc.handle_minutes, sc.patience_minutes, sc.days, args.seed)
+    mmc_size = (f"M/M/{sc.servers}+M, {sc.arrivals_per_hour:g}/h, handle {sc.handle_minutes:g}"
+                f" min, patience {sc.patience_minutes:g} min, {sc.days} days")
+    load = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+    common = {"repeats": args.repeat, "cores": cores, "load_1min": load}
+    rows = []
+
+    print(f"benchmark: {args.repeat} repeats, {cores} cores (load {load}); {mmc_size}",
+          flush=True)
+    seconds, value = best_of(args.repeat, bare)
+    _, peak = traced_peak(bare)
+    floor = value["customers"] / seconds
+    rows.append(row("bare_simpy_mmc", seconds, value, floor, peak_bytes=peak,
+                    peak_bytes_per_inquiry=peak / value["inquiries"], size=mmc_size, **common))
+    print(f"  bare SimPy: {seconds:.2f} s", flush=True)
+
+    for case, cfg, size in (("leadsim_mmc", mmc_cfg, mmc_size),
+                            ("leadsim_market", market_cfg,
+                             f"default market, {args.market_days} days")):
+        seconds, value = best_of(args.repeat, lambda c=cfg: leadsim_run(c))
+        (_, held), peak = traced_peak(lambda c=cfg: leadsim_held(c))
+        n = value["inquiries"] or 1
+        rows.append(row(case, seconds, value, floor, peak_bytes=peak,
+                        peak_bytes_per_inquiry=peak / n, held_bytes_per_inquiry=held / n,
+                        size=size, **common))
+        print(f"  {case}: {seconds:.2f} s", flush=True)
+
+    if not args.no_sweep:
+        try:
+            rows += sweep_rows(args, common)
+        except RuntimeError as exc:  # keep the cases measured so far
+            print(f"  sweeps not timed: {exc}", file=sys.stderr, flush=True)
+
+    for r in rows:
+        judge(r)
+    path = out / "benchmark.csv"
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    print()
+    print(table(rows))
+    print(f"\nbenchmark.csv: {path}")
+
+    if args.profile:
+        for case, cfg in (("mmc", mmc_cfg), ("market", market_cfg)):
+            text = profile(lambda c=cfg: leadsim_run(c), out / f"profile_{case}.prof", args.top)
+            print(f"\n== profile of leadsim_{case} (by own time): {out / f'profile_{case}.prof'}")
+            print(text)
+    return path
+
+
+if __name__ == "__main__":
+    main()

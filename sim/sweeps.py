@@ -1,0 +1,414 @@
+"""Sweeps: many runs of one leadsim Hydra app, resumable, ending in one tidy table.
+
+    python -m sim -m seed=1,2,3,4 market.days=30,90 hydra.sweep.dir=results/sweeps/mine
+
+Hydra expands the sweep and a launcher runs the jobs (joblib on this machine by default,
+Ray or submitit/SLURM on a cluster). This module adds what Hydra leaves to the app:
+
+- `run_job(cfg, body)`: the body of one job, made safe for sweeps. A job whose folder
+  already holds a complete result for the same overrides is skipped (resume). A job that
+  raises writes a `FAILED` marker with the error and returns normally, so one bad job
+  never aborts the others: Hydra 1.3 would otherwise re-raise the first failure after the
+  whole batch and never call `on_multirun_end`, losing the sweep table.
+- `SweepCallback` (registered under `hydra.callbacks` in configs/config.yaml): when the
+  sweep ends it writes `sweep.parquet` (one row per finished job: `job`, `job_dir`, each
+  override as a column, then every metric of the job's summary.json) and
+  `sweep_failures.csv` (`job`, `overrides`, `error`, `job_dir`) into the sweep folder.
+  For an app that does not wrap its job in `run_job` it also records each job when it
+  ends and turns a raised error into a recorded failure, so such an app gets the table and
+  the failure handling from its config alone; only resuming needs `run_job`.
+
+A job is *complete* when its folder holds `_DONE`, written atomically after every output
+file, recording the job's overrides and the files it wrote; resuming needs the same job
+folder (so a fixed `hydra.sweep.dir`, not the default timestamped one) and identical
+overrides, and every recorded file still present.
+
+Test hook: `LEADSIM_FAIL_JOB` (comma-separated job numbers or overrides, e.g. `2` or
+`seed=3`) makes the matching jobs raise before they run; `kill:2` makes job 2's process
+die instead (SIGKILL, like the OS killing a worker). Tests use it; nobody else should.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import signal
+import tempfile
+import time
+import traceback
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+
+log = logging.getLogger(__name__)
+
+DONE = "_DONE"
+FAILED = "FAILED"
+TABLE = "sweep.parquet"
+FAILURES = "sweep_failures.csv"
+FAIL_ENV = "LEADSIM_FAIL_JOB"
+BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+# What the last sweep of this process found (read by the CLI for its exit status).
+last_sweep: dict | None = None
+_active: SweepCallback | None = None
+# The job folder `run_job` handled last in this process (so the callback leaves it alone).
+_wrapped_job: str | None = None
+
+
+# --------------------------------------------------------------------------- one job
+
+
+def run_job(cfg: Any, body: Callable[[Any], Any]) -> Any:
+    """Run `body(cfg)` as one job of a sweep: skip it when complete, record a failure.
+
+    Outside a multirun this is just `body(cfg)`. Returns body's value, the saved summary
+    of a skipped job, or `{"failed": error}` for a job that raised."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    global _wrapped_job
+    hc = HydraConfig.get()
+    if hc.mode != RunMode.MULTIRUN:
+        return body(cfg)
+    out = Path(hc.runtime.output_dir)
+    overrides = [str(o) for o in hc.overrides.task]
+    num = int(hc.job.num)
+    _wrapped_job = str(out)
+    if job_complete(out, overrides):
+        log.info("job %d skipped: already complete in %s", num, out)
+        summary = out / "summary.json"
+        return json.loads(summary.read_text()) if summary.exists() else None
+    for stale in (DONE, FAILED):  # this folder is being (re)made: it is incomplete until
+        (out / stale).unlink(missing_ok=True)  # _DONE is written again
+    started = time.perf_counter()
+    try:
+        _fail_hook(num, overrides)
+        value = body(cfg)
+    except Exception as exc:
+        return {"failed": record_failed(out, num, overrides, exc)}
+    record_done(out, num, overrides, time.perf_counter() - started)
+    return value
+
+
+def record_done(out: Path, num: int, overrides: list[str], seconds: float | None) -> None:
+    """Write `_DONE` (last, atomically): the overrides and every output file of the job."""
+    (out / FAILED).unlink(missing_ok=True)
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*")
+                   if p.is_file() and not _is_bookkeeping(p.relative_to(out)))
+    write_json(out / DONE, {"job": num, "overrides": overrides, "files": files,
+                            "seconds": None if seconds is None else round(seconds, 3),
+                            "finished": time.strftime("%Y-%m-%dT%H:%M:%S")})
+
+
+def record_failed(out: Path, num: int, overrides: list[str], exc: BaseException) -> str:
+    """Write `FAILED` with the error and its traceback; return the one-line error."""
+    (out / DONE).unlink(missing_ok=True)
+    error = error_line(exc)
+    log.error("job %d failed: %s (traceback in %s)", num, error, out / FAILED)
+    write_json(out / FAILED, {"job": num, "overrides": overrides, "error": error,
+                              "traceback": "".join(traceback.format_exception(exc))})
+    return error
+
+
+def job_complete(out: Path, overrides: list[str]) -> bool:
+    """`out` holds a finished job with exactly these overrides and all its files."""
+    marker = read_json(out / DONE)
+    if marker is None or marker.get("overrides") != list(overrides):
+        return False
+    return all((out / f).is_file() for f in marker.get("files", []))
+
+
+def _is_bookkeeping(rel: Path) -> bool:
+    """Hydra's own files (.hydra/), hidden temporary files, the markers and the logs:
+    what a resumed job rewrites or appends to."""
+    return rel.parts[0].startswith(".") or rel.parts[0] in (DONE, FAILED) or rel.suffix == ".log"
+
+
+def _fail_hook(num: int, overrides: list[str]) -> None:
+    spec = os.environ.get(FAIL_ENV, "").strip()
+    if not spec:
+        return
+    for item in (s.strip() for s in spec.split(",")):
+        kill = item.startswith("kill:")
+        item = item.removeprefix("kill:")
+        if item == str(num) or (item and "=" in item and item in overrides):
+            if kill:  # the worker dies as if the OS killed it (out of memory, pre-empted)
+                os.kill(os.getpid(), signal.SIGKILL)
+            raise RuntimeError(f"{FAIL_ENV}={spec}: job {num} fails on purpose")
+
+
+def error_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write_json(path: Path, data: dict) -> None:
+    _atomic(path, lambda p: Path(p).write_text(json.dumps(data, indent=1) + "\n"))
+
+
+def _atomic(path: Path, write: Callable[[str], Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give it the usual mode
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- the table
+
+
+class SweepCallback(Callback):
+    """Writes `sweep.parquet` and `sweep_failures.csv` into the sweep folder at the end."""
+
+    def __init__(self) -> None:
+        self.started: float | None = None
+        self.expected: list[list[str]] | None = None
+        self.sweep_dir: Path | None = None
+
+    def on_multirun_start(self, config, **kwargs: Any) -> None:
+        global _active
+        self.started = time.time()
+        self.sweep_dir = Path(str(config.hydra.sweep.dir))
+        self.expected = expected_jobs(config)
+        _active = self
+
+    def on_multirun_end(self, config, **kwargs: Any) -> None:
+        self.finish()
+
+    def on_job_end(self, config, job_return, **kwargs: Any) -> None:
+        """For an app whose job body is not wrapped in `run_job`: record the job the same
+        way, and turn a raised error into a recorded one so Hydra goes on with the sweep
+        (runs in the job's process, before the result goes back to the sweeper)."""
+        from hydra.core.utils import JobStatus
+        from hydra.types import RunMode
+
+        if config.hydra.mode != RunMode.MULTIRUN:
+            return
+        out = Path(str(config.hydra.runtime.output_dir))
+        if _wrapped_job == str(out):
+            return
+        num = int(config.hydra.job.num)
+        overrides = [str(o) for o in config.hydra.overrides.task]
+        if job_return.status == JobStatus.COMPLETED:
+            record_done(out, num, overrides, None)
+        elif job_return.status == JobStatus.FAILED:
+            error = record_failed(out, num, overrides, job_return._return_value)
+            job_return.status = JobStatus.COMPLETED
+            job_return.return_value = {"failed": error}
+
+    def finish(self, interrupted: bool = False) -> dict:
+        """Collect the job folders and write the two files; safe to call once per sweep."""
+        global _active, last_sweep
+        _active = None
+        assert self.sweep_dir is not None
+        last_sweep = write_tables(self.sweep_dir, self.expected, self.started)
+        s = last_sweep
+        how = "stopped early" if interrupted else "finished"
+        log.info("sweep %s: %d jobs, %d done (%d already complete), %d failed; table %s%s",
+                 how, s["jobs"], s["done"], s["resumed"], s["failed"], s["table"],
+                 f"; failures {s['failures']}" if s["failed"] else "")
+        return last_sweep
+
+
+def finish_interrupted() -> None:
+    """Called by the CLI after Hydra returns or raises: if a sweep started but Hydra never
+    reached `on_multirun_end` (a worker killed, Ctrl-C), still write what finished."""
+    if _active is not None and _active.sweep_dir is not None:
+        try:
+            _active.finish(interrupted=True)
+        except Exception as exc:  # never hide the original error behind this one
+            log.warning("could not write the sweep table: %s", error_line(exc))
+
+
+def exit_code() -> int:
+    """1 when the last sweep of this process had failed jobs, else 0."""
+    return 1 if last_sweep and last_sweep["failed"] else 0
+
+
+def expected_jobs(config) -> list[list[str]] | None:
+    """The jobs Hydra's basic sweeper will launch, each a list of overrides, in job order.
+    None for other sweepers (then every job folder under the sweep folder is reported)."""
+    try:
+        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+        from omegaconf import OmegaConf
+
+        sweeper = config.hydra.sweeper
+        if sweeper.get("_target_") != BASIC_SWEEPER:
+            return None
+        params = sweeper.get("params")
+        params = OmegaConf.to_container(params, resolve=False) if params is not None else {}
+        args = [f"{k}={v}" for k, v in params.items()]
+        args += [str(o) for o in config.hydra.overrides.task]
+        parsed = OverridesParser.create().parse_overrides(args)
+        return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+    except Exception as exc:  # e.g. glob() sweeps need the config loader: fall back
+        log.debug("could not expand the sweep: %s", exc)
+        return None
+
+
+def find_jobs(sweep_dir: Path) -> list[dict]:
+    """Every job folder below `sweep_dir` with a `_DONE` or `FAILED` marker."""
+    found = []
+    for name, status in ((DONE, "done"), (FAILED, "failed")):
+        for marker in sweep_dir.rglob(name):
+            data = read_json(marker)
+            if data is None or not isinstance(data.get("overrides"), list):
+                continue
+            found.append({**data, "status": status, "dir": marker.parent,
+                          "mtime": marker.stat().st_mtime})
+    return found
+
+
+def collect(sweep_dir: Path, expected: list[list[str]] | None = None,
+            started: float | None = None) -> tuple[list[dict], list[dict], int]:
+    """(rows of finished jobs, failures, how many finished before `started`)."""
+    found = find_jobs(sweep_dir)
+    if expected is None:
+        chosen = sorted(found, key=lambda m: (m.get("job", 0), -m["mtime"]))
+        jobs = [(m.get("job"), m["overrides"], m) for m in chosen]
+    else:
+        by_overrides = defaultdict(list)
+        for m in found:
+            by_overrides[tuple(m["overrides"])].append(m)
+        jobs = []
+        for num, overrides in enumerate(expected):
+            options = by_overrides.get(tuple(overrides), [])
+            # the folder of this job number first, then the newest
+            options.sort(key=lambda m, n=num: (m.get("job") != n, -m["mtime"]))
+            jobs.append((num, overrides, options[0] if options else None))
+    rows, failures, resumed = [], [], 0
+    for num, overrides, m in jobs:
+        if m is not None:
+            rel = str(m["dir"].relative_to(sweep_dir))
+        else:  # no marker: name the folder when it has the default name (the job number)
+            rel = str(num) if (sweep_dir / str(num)).is_dir() else ""
+        if m is None or m["status"] == "failed":
+            error = m["error"] if m else ("no result: the job did not finish (killed, "
+                                          "interrupted or lost); run the sweep again")
+            failures.append({"job": num, "overrides": " ".join(overrides), "error": error,
+                             "job_dir": rel})
+            continue
+        if started is not None and m["mtime"] < started:
+            resumed += 1
+        summary = read_json(m["dir"] / "summary.json") or {}
+        rows.append({"job": num, "job_dir": rel, "overrides": overrides,
+                     "metrics": flatten(summary)})
+    return rows, failures, resumed
+
+
+def write_tables(sweep_dir: Path, expected: list[list[str]] | None = None,
+                 started: float | None = None) -> dict:
+    """Write sweep.parquet and sweep_failures.csv; return counts and paths."""
+    import pandas as pd
+
+    rows, failures, resumed = collect(sweep_dir, expected, started)
+    table = sweep_table(rows)
+    _atomic(sweep_dir / TABLE, lambda p: table.to_parquet(p, index=False))
+    fail = pd.DataFrame(failures, columns=["job", "overrides", "error", "job_dir"])
+    _atomic(sweep_dir / FAILURES, lambda p: fail.to_csv(p, index=False))
+    return {"jobs": len(rows) + len(failures), "done": len(rows), "resumed": resumed,
+            "failed": len(failures), "table": str(sweep_dir / TABLE),
+            "failures": str(sweep_dir / FAILURES)}
+
+
+def override_columns(overrides: list[str]) -> dict[str, str]:
+    """`practice@practices.alpha=x` -> {"practice@practices.alpha": "x"}."""
+    out = {}
+    for o in overrides:
+        key, _, value = o.partition("=")
+        out[key.lstrip("+~")] = value
+    return out
+
+
+def flatten(d: dict, prefix: str = "") -> dict:
+    """Nested dicts become dotted keys; lists become JSON text (a parquet cell each)."""
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flatten(v, f"{key}."))
+        elif isinstance(v, list | tuple):
+            out[key] = json.dumps(v)
+        else:
+            out[key] = v
+    return out
+
+
+def sweep_table(rows: list[dict]):
+    """One row per job: job, job_dir, the overrides (typed), then the summary metrics."""
+    import pandas as pd
+
+    override_rows = [override_columns(r["overrides"]) for r in rows]
+    keys = list(dict.fromkeys(k for o in override_rows for k in o))
+    records = []
+    for r, o in zip(rows, override_rows):
+        rec = {"job": r["job"], "job_dir": r["job_dir"]}
+        rec.update({k: o.get(k) for k in keys})
+        for k, v in r["metrics"].items():
+            rec[f"summary.{k}" if k in rec else k] = v
+        records.append(rec)
+    df = pd.DataFrame.from_records(records) if records else pd.DataFrame(
+        columns=["job", "job_dir"])
+    for k in keys:
+        df[k] = _typed(df[k])
+    return _arrow_safe(df)
+
+
+def _typed(col):
+    """Override values are text; make a column numeric or boolean when every value is."""
+    import pandas as pd
+
+    values = [v for v in col if isinstance(v, str)]
+    if values and all(v.lower() in ("true", "false") for v in values):
+        return col.map(lambda v: v.lower() == "true" if isinstance(v, str) else None)
+    try:
+        numbers = pd.to_numeric(col)
+    except (ValueError, TypeError):
+        return col
+    if all(_is_int(v) for v in values):
+        return numbers.astype("Int64")
+    return numbers.astype("float64")
+
+
+def _is_int(text: str) -> bool:
+    try:
+        int(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _arrow_safe(df):
+    """Object columns with mixed types (rare: a metric that is text in one job and a
+    number in another) become text, so the table always writes."""
+    import pyarrow as pa
+
+    for col in [c for c in df.columns if df[c].dtype == "object"]:
+        try:
+            pa.array(df[col].tolist(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            df[col] = df[col].map(lambda v: None if v is None or (
+                isinstance(v, float) and math.isnan(v)) else str(v))
+    return df

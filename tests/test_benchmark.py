@@ -1,0 +1,53 @@
+"""experiments/benchmark.py runs end to end on tiny sizes and writes its CSV.
+
+Speed is never asserted here (a shared CI machine says nothing about it); only that every
+case ran, that the rates and ratios follow from the counts and seconds, and that the
+bare SimPy line and leadsim's M/M/c+M line simulate the same queue."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from experiments import benchmark
+
+
+@pytest.mark.slow
+def test_benchmark_writes_every_case_with_the_expected_columns(tmp_path, capsys):
+    path = benchmark.main(["--mmc-days", "1", "--market-days", "2", "--sweep-jobs", "2",
+                           "--sweep-days", "1", "--n-jobs", "2", "--repeat", "1",
+                           "--out", str(tmp_path / "bench")])
+    assert path.name == "benchmark.csv" and path.parent.parent == tmp_path / "bench"
+    assert str(path) in capsys.readouterr().out
+    df = pd.read_csv(path).set_index("case")
+    assert list(df.reset_index().columns) == benchmark.COLUMNS
+    assert list(df.index) == ["bare_simpy_mmc", "leadsim_mmc", "leadsim_market",
+                              "sweep_sequential", "sweep_joblib"]
+    runs = df.loc[["bare_simpy_mmc", "leadsim_mmc", "leadsim_market"]]
+    assert (runs["seconds"] > 0).all() and (runs["inquiries"] > 0).all()
+    assert runs["customers_per_s"].tolist() == pytest.approx(
+        (runs["customers"] / runs["seconds"]).tolist())
+    floor = df.loc["bare_simpy_mmc", "customers_per_s"]
+    assert runs["ratio_inquiries"].tolist() == pytest.approx(
+        (runs["inquiries_per_s"] / floor).tolist())
+    assert (runs["peak_bytes_per_inquiry"] > 0).all()
+    assert (df.loc[["leadsim_mmc", "leadsim_market"], "held_bytes_per_inquiry"] > 0).all()
+    # same queue, same parameters: about 30 callers an hour for a day in both
+    bare, mmc = df.loc["bare_simpy_mmc"], df.loc["leadsim_mmc"]
+    assert abs(bare["customers"] - mmc["customers"]) < 6 * (bare["customers"] ** 0.5)
+    # a market prospect makes one inquiry per practice on their shopping list
+    market = df.loc["leadsim_market"]
+    assert market["customers"] <= market["inquiries"] <= 4 * market["customers"]
+    sweep = df.loc["sweep_joblib"]
+    assert sweep["speedup"] == pytest.approx(df.loc["sweep_sequential", "seconds"]
+                                             / sweep["seconds"], rel=1e-3)
+    assert set(df["meets_target"].dropna().astype(str)) <= {"True", "False"}
+    assert df.loc["leadsim_mmc", "target"] == "ratio_customers >= 3"
+
+
+def test_bad_sizes_are_one_line_errors(capsys):
+    with pytest.raises(SystemExit) as exc:
+        benchmark.main(["--repeat", "0"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "--repeat: 0 is not allowed" in err[-1]

@@ -1,0 +1,261 @@
+"""Sweeps (sim/sweeps.py): one table per sweep, failures that lose nothing, and resume.
+
+The slow tests run real `python -m sim -m` sweeps of four one-day M/M/c+M jobs in a
+temporary folder. The Ray and submitit tests need the optional extras and are skipped
+without them:  pip install -e '.[test,ray,slurm]' && pytest -m slow tests/test_sweeps.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim import sweeps
+
+SWEEP = ["-m", "seed=1,2", "scenario.servers=3,4", "scenario=mmc", "scenario.days=1"]
+JOBS = [["seed=1", "scenario.servers=3"], ["seed=1", "scenario.servers=4"],
+        ["seed=2", "scenario.servers=3"], ["seed=2", "scenario.servers=4"]]
+
+
+def sweep(cwd: Path, sweep_dir: Path, *extra: str, fail: str | None = None, timeout=240):
+    env = {k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR", sweeps.FAIL_ENV)}
+    if fail is not None:
+        env[sweeps.FAIL_ENV] = fail
+    cmd = [sys.executable, "-m", "sim", *SWEEP, f"hydra.sweep.dir={sweep_dir}", *extra]
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def outputs(job_dir: Path) -> dict[str, int]:
+    """mtime of every output file of a job (not Hydra's own files or the log)."""
+    return {str(p.relative_to(job_dir)): p.stat().st_mtime_ns for p in job_dir.rglob("*")
+            if p.is_file() and not sweeps._is_bookkeeping(p.relative_to(job_dir))}
+
+
+def tables(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return (pd.read_parquet(sweep_dir / "sweep.parquet"),
+            pd.read_csv(sweep_dir / "sweep_failures.csv"))
+
+
+@pytest.mark.slow
+def test_sweep_table_failures_and_resume(tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    # 1. job 1 raises: the other three finish, the table has them, the failure is listed
+    first = sweep(tmp_path, sweep_dir, "hydra.launcher.n_jobs=2", fail="1")
+    log = first.stdout + first.stderr
+    assert first.returncode == 1, log
+    table, failures = tables(sweep_dir)
+    assert sorted(table["job"]) == [0, 2, 3]
+    assert list(table.columns[:6]) == ["job", "job_dir", "seed", "scenario.servers",
+                                       "scenario", "scenario.days"]
+    for _, r in table.iterrows():
+        overrides = [f"seed={r['seed']}", f"scenario.servers={r['scenario.servers']}"]
+        assert overrides == JOBS[r["job"]]
+        summary = json.loads((sweep_dir / r["job_dir"] / "summary.json").read_text())
+        assert r["run.seed"] == r["seed"] == summary["run.seed"]
+        assert r["mmc.observed.p_wait"] == summary["mmc.observed.p_wait"]
+    assert table["seed"].dtype.kind == "i" and table["scenario"].iloc[0] == "mmc"
+    assert failures["job"].tolist() == [1]
+    assert "fails on purpose" in failures["error"].iloc[0]
+    assert "seed=1 scenario.servers=4" in failures["overrides"].iloc[0]
+    assert (sweep_dir / "1" / sweeps.FAILED).is_file()
+    finished = {j: outputs(sweep_dir / str(j)) for j in (0, 2, 3)}
+    assert all("summary.json" in f and "inquiries.parquet" in f for f in finished.values())
+
+    # 2. job 1's worker is killed (as by the OS): Hydra aborts, the table is still written
+    # and the finished jobs are skipped, their files untouched
+    second = sweep(tmp_path, sweep_dir, "hydra.launcher.n_jobs=2", fail="kill:1")
+    log = second.stdout + second.stderr
+    assert second.returncode != 0, log
+    table, failures = tables(sweep_dir)
+    assert sorted(table["job"]) == [0, 2, 3]
+    assert failures["job"].tolist() == [1]
+    assert failures["error"].iloc[0].startswith("no result")
+    assert {j: outputs(sweep_dir / str(j)) for j in (0, 2, 3)} == finished
+
+    # 3. the same sweep again (in one process this time: resuming does not depend on the
+    # launcher): only job 1 runs; the table is complete
+    third = sweep(tmp_path, sweep_dir, "hydra/launcher=basic")
+    log = third.stdout + third.stderr
+    assert third.returncode == 0, log
+    for j in (0, 2, 3):
+        assert f"job {j} skipped: already complete" in log
+    assert "job 1 skipped" not in log
+    assert {j: outputs(sweep_dir / str(j)) for j in (0, 2, 3)} == finished
+    table, failures = tables(sweep_dir)
+    assert sorted(table["job"]) == [0, 1, 2, 3] and len(failures) == 0
+    assert (sweep_dir / "1" / sweeps.DONE).is_file()
+    assert not (sweep_dir / "1" / sweeps.FAILED).exists()
+    assert "4 done (3 already complete), 0 failed" in log
+
+
+def make_job(root: Path, name: str, num: int, overrides: list[str], status: str = "done",
+             summary: dict | None = None) -> Path:
+    job = root / name
+    job.mkdir(parents=True)
+    if status == "done":
+        (job / "summary.json").write_text(json.dumps(summary or {"run.seed": num}))
+        sweeps.write_json(job / sweeps.DONE, {"job": num, "overrides": overrides,
+                                              "files": ["summary.json"]})
+    else:
+        sweeps.write_json(job / sweeps.FAILED, {"job": num, "overrides": overrides,
+                                                "error": "ValueError: boom"})
+    return job
+
+
+def test_a_job_is_complete_only_with_the_same_overrides_and_all_its_files(tmp_path):
+    job = make_job(tmp_path, "0", 0, ["seed=1"])
+    assert sweeps.job_complete(job, ["seed=1"])
+    assert not sweeps.job_complete(job, ["seed=2"])  # the folder now holds another job
+    (job / "summary.json").unlink()
+    assert not sweeps.job_complete(job, ["seed=1"])  # an output went missing
+    assert not sweeps.job_complete(tmp_path / "nowhere", ["seed=1"])
+
+
+def test_collect_matches_jobs_by_overrides_and_reports_missing_ones(tmp_path):
+    expected = [["seed=1", "x=a"], ["seed=2", "x=b"], ["seed=3", "x=c"], ["seed=4", "x=d"]]
+    make_job(tmp_path, "0", 0, expected[0], summary={"m": 1.5, "nested": {"k": [1, 2]}})
+    make_job(tmp_path, "1", 1, expected[1], status="failed")
+    make_job(tmp_path, "2", 2, expected[2], summary={"m": 2})
+    make_job(tmp_path, "old", 7, ["seed=9", "x=z"])  # a folder of another sweep: ignored
+    (tmp_path / "3").mkdir()  # started, never finished
+    info = sweeps.write_tables(tmp_path, expected)
+    assert (info["jobs"], info["done"], info["failed"]) == (4, 2, 2)
+    table, failures = tables(tmp_path)
+    assert table["job"].tolist() == [0, 2]
+    assert table["seed"].tolist() == [1, 3] and table["x"].tolist() == ["a", "c"]
+    assert table["m"].tolist() == [1.5, 2.0] and table["nested.k"].iloc[0] == "[1, 2]"
+    assert failures["job"].tolist() == [1, 3]
+    assert failures["error"].iloc[0] == "ValueError: boom"
+    assert failures["error"].iloc[1].startswith("no result")
+    assert failures["job_dir"].astype(str).tolist() == ["1", "3"]
+
+
+def test_override_columns_are_typed_and_never_clash_with_metrics():
+    rows = [{"job": 0, "job_dir": "0", "metrics": {"seed": 5, "p": 0.1},
+             "overrides": ["seed=1", "practice@practices.alpha=solo", "+flag=true",
+                           "d=0.5"]},
+            {"job": 1, "job_dir": "1", "metrics": {"seed": 6, "p": 0.2},
+             "overrides": ["seed=2", "practice@practices.alpha=duo", "+flag=false",
+                           "d=15"]}]
+    df = sweeps.sweep_table(rows)
+    assert list(df.columns) == ["job", "job_dir", "seed", "practice@practices.alpha", "flag",
+                                "d", "summary.seed", "p"]
+    assert df["seed"].tolist() == [1, 2] and df["summary.seed"].tolist() == [5, 6]
+    assert df["flag"].tolist() == [True, False] and df["d"].tolist() == [0.5, 15.0]
+
+
+def hydra_compose(overrides: list[str]):
+    """The config with its `hydra` node, as a multirun would see it."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from sim import CONFIG_DIR
+    from sim.hydra_support import ensure_registered
+
+    ensure_registered()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        return compose("config", overrides=overrides, return_hydra_config=True)
+
+
+def test_multirun_uses_joblib_on_every_core_and_the_sweep_table_callback():
+    cfg = hydra_compose([])
+    assert cfg.hydra.launcher._target_.endswith("JoblibLauncher")
+    assert cfg.hydra.launcher.n_jobs == -1  # joblib: one worker per core
+    assert cfg.hydra.callbacks.sweep_table._target_ == "sim.sweeps.SweepCallback"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "runs"), [("staffing_x_delay", 6 * 5 * 3),
+                                           ("shopping_x_decay", 4 * 4 * 2)])
+def test_example_sweeps_expand_to_valid_runs_in_a_fixed_folder(name, runs):
+    from sim.config import to_config
+    from sim.hydra_support import compose, sweep_variants
+
+    cfg = hydra_compose([f"+sweeps={name}"])
+    assert cfg.hydra.sweep.dir == f"results/sweeps/{name}"  # fixed: resumable
+    params = {k: str(v) for k, v in cfg.hydra.sweeper.params.items()}
+    assert len(sweeps.expected_jobs(cfg)) == runs  # as its comment says
+    for overrides in sweep_variants([f"{k}={v}" for k, v in params.items()]):
+        to_config(compose([f"+sweeps={name}", *overrides]))  # every swept value is valid
+
+
+@pytest.mark.slow
+def test_ray_launcher_runs_a_sweep_on_a_local_ray(tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_ray_launcher")
+    pytest.importorskip("ray")
+    sweep_dir = tmp_path / "sweep"
+    env = {k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR", sweeps.FAIL_ENV)}
+    env["RAY_AUTH_MODE"] = "disabled"
+    cmd = [sys.executable, "-m", "sim", "-m", "seed=1,2", "scenario=mmc", "scenario.days=1",
+           "hydra/launcher=ray", f"hydra.sweep.dir={sweep_dir}",
+           "+hydra.launcher.ray.init.num_cpus=2",
+           "+hydra.launcher.ray.init.include_dashboard=false"]
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    table, failures = tables(sweep_dir)
+    assert sorted(table["job"]) == [0, 1] and table["seed"].tolist() == [1, 2]
+    assert len(failures) == 0
+
+
+@pytest.mark.slow
+def test_submitit_runs_a_sweep_and_the_slurm_config_composes(tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    env = {k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR", sweeps.FAIL_ENV)}
+    shown = subprocess.run(
+        [sys.executable, "-m", "sim", "hydra/launcher=slurm", "hydra.launcher.partition=short",
+         "--cfg", "hydra", "--package", "hydra.launcher"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert "SlurmLauncher" in shown.stdout and "partition: short" in shown.stdout
+    # the same launcher plugin, executing locally instead of through SLURM
+    sweep_dir = tmp_path / "sweep"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "-m", "seed=1,2", "scenario=mmc", "scenario.days=1",
+         "hydra/launcher=submitit_local", f"hydra.sweep.dir={sweep_dir}"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    table, failures = tables(sweep_dir)
+    assert sorted(table["job"]) == [0, 1] and len(failures) == 0
+
+
+def test_the_callback_records_jobs_of_apps_that_do_not_use_run_job(tmp_path):
+    from hydra.core.utils import JobReturn, JobStatus
+    from hydra.types import RunMode
+    from omegaconf import OmegaConf
+
+    def job_config(num: int, overrides: list[str]):
+        return OmegaConf.create({"hydra": {
+            "mode": RunMode.MULTIRUN, "job": {"num": num},
+            "runtime": {"output_dir": str(tmp_path / str(num))},
+            "overrides": {"task": overrides}}})
+
+    callback = sweeps.SweepCallback()
+    for num in (0, 1):
+        (tmp_path / str(num)).mkdir()
+        (tmp_path / str(num) / "summary.json").write_text(json.dumps({"m": num}))
+    done = JobReturn(status=JobStatus.COMPLETED, _return_value=None)
+    callback.on_job_end(job_config(0, JOBS[0]), done)
+    try:
+        raise ValueError("no such plan\nsecond line")
+    except ValueError as exc:
+        failed = JobReturn(status=JobStatus.FAILED, _return_value=exc)
+    callback.on_job_end(job_config(1, JOBS[1]), failed)
+    # Hydra now sees a finished job (it would otherwise abort the sweep after the batch)
+    assert failed.status == JobStatus.COMPLETED
+    assert failed.return_value == {"failed": "ValueError: no such plan"}
+    assert sweeps.job_complete(tmp_path / "0", JOBS[0])
+    marker = json.loads((tmp_path / "1" / sweeps.FAILED).read_text())
+    assert "Traceback" in marker["traceback"] and marker["overrides"] == JOBS[1]
+    sweeps.write_tables(tmp_path, JOBS[:2])
+    table, failures = tables(tmp_path)
+    assert table["job"].tolist() == [0] and failures["job"].tolist() == [1]
