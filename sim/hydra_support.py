@@ -45,10 +45,10 @@ def compose(overrides: list[str], config_name: str = "config"):
     except ConfigError:
         raise
     except Exception as exc:  # Hydra / OmegaConf errors: keep the line that names the key
-        raise ConfigError(hydra_message(exc)) from None
+        raise ConfigError(hydra_message(exc, overrides)) from None
 
 
-def hydra_message(exc: BaseException) -> str:
+def hydra_message(exc: BaseException, overrides: list[str] | None = None) -> str:
     """Hydra's composition errors as one line with the key and the allowed values."""
     text = str(exc)
     missing = re.search(r"Could not find '([^']+)'", text)
@@ -56,7 +56,11 @@ def hydra_message(exc: BaseException) -> str:
         group, _, option = missing.group(1).rpartition("/")
         options = re.findall(r"^\s+(\S+)\s*$", text, flags=re.M)
         allowed = ", ".join(options) if options else "see configs/" + group
-        return f"{group or option}: unknown option '{option}' (allowed: {allowed})"
+        # Name the key as typed (`practice@practices.alpha`), not just the group.
+        typed = [o.split("=", 1) for o in overrides or () if "=" in o]
+        key = next((k.lstrip("+~") for k, v in typed
+                    if k.lstrip("+~").split("@")[0] == group and v == option), group or option)
+        return f"{key}: unknown option '{option}' (allowed: {allowed})"
     cause = exc.__cause__ or exc
     detail = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
     full = re.search(r"full_key: (\S+)", str(cause))
