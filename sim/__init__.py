@@ -50,5 +50,7 @@ def run(cfg: Config | Any, progress: bool = False):
     else:
         model.run()
     records = model.records()
-    yaml = OmegaConf.to_yaml(OmegaConf.structured(cfg))
+    def yaml() -> str:
+        return OmegaConf.to_yaml(OmegaConf.structured(cfg))
+
     return RunResult.from_records(records, scenario=asdict(cfg.scenario), config_yaml=yaml)

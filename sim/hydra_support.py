@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from .config import ConfigError, one_line, register_configs
 
@@ -106,6 +107,61 @@ def sweep_variants(overrides: list[str]) -> list[list[str]]:
     return variants
 
 
+def _is_group(key: str) -> bool:
+    """Whether an override key picks a config-group option (`plan`, `practice@...`)."""
+    key = key.lstrip("+~")
+    return "@" in key or ("." not in key and (Path(config_dir()) / key).is_dir())
+
+
+def _check_variant(base, base_overrides, overrides, config_name, check) -> None:
+    """Check one sweep variant. One that only changes plain values is checked as the base
+    config with those values set (milliseconds); a group choice is composed afresh: a sweep
+    over `seed=range(1,1001)` must not compose a thousand times."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    changed = [o for o in overrides if o not in base_overrides]
+    parsed = OverridesParser.create().parse_overrides(changed)
+    if any(_is_group(o.key_or_group) or o.is_add() or o.is_delete() for o in parsed):
+        cfg = compose(overrides, config_name)
+        if check is not None:
+            check(cfg)
+        return
+    try:
+        with _Patched(base, parsed) as cfg:
+            if check is not None:
+                check(cfg)
+    except ConfigError:
+        raise
+    except Exception as exc:
+        raise ConfigError(hydra_message(exc, overrides)) from None
+
+
+class _Patched:
+    """The base config with one variant's plain values set, restored on exit (a deep copy
+    of a composed config costs more than checking it)."""
+
+    def __init__(self, base, overrides):
+        self.base, self.overrides, self.saved = base, overrides, []
+
+    def __enter__(self):
+        from omegaconf import DictConfig, ListConfig, OmegaConf
+
+        for o in self.overrides:
+            old = OmegaConf.select(self.base, o.key_or_group, throw_on_missing=False)
+            if isinstance(old, DictConfig | ListConfig):
+                old = OmegaConf.to_container(old)
+            self.saved.append((o.key_or_group, old))
+            OmegaConf.update(self.base, o.key_or_group, o.value(), merge=False)
+        return self.base
+
+    def __exit__(self, *exc):
+        from omegaconf import OmegaConf
+
+        for key, old in reversed(self.saved):
+            OmegaConf.update(self.base, key, old, merge=False)
+        return False
+
+
 def preflight(argv: list[str], config_name: str, check: Callable | None = None) -> None:
     """Validate the command line before Hydra runs; on a bad input print one line and exit 2.
 
@@ -117,10 +173,11 @@ def preflight(argv: list[str], config_name: str, check: Callable | None = None) 
     app_args = [a for a in args if not a.startswith("hydra/") and not a.startswith("hydra.")]
     try:
         variants = sweep_variants(app_args) if multirun else [app_args]
-        for overrides in variants:
-            cfg = compose(overrides, config_name)
-            if check is not None:
-                check(cfg)
+        base = compose(variants[0], config_name)
+        if check is not None:
+            check(base)
+        for overrides in variants[1:]:
+            _check_variant(base, variants[0], overrides, config_name, check)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

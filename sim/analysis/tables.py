@@ -53,11 +53,13 @@ class RunResult:
     staff: pd.DataFrame
     summary: dict
     extra_tables: dict = field(default_factory=dict)
-    config_yaml: str | None = None
+    # The run's config, or anything returning its YAML: made into text only when saved
+    # (turning a config into YAML costs more than a short run).
+    config_yaml: object = None
 
     @classmethod
     def from_records(cls, records: dict, scenario: dict | None = None,
-                     config_yaml: str | None = None) -> RunResult:
+                     config_yaml=None) -> RunResult:
         inquiries = _frame(
             records["inquiries"],
             {"inquiry_id": "int64", "prospect_id": "int64", "attempts": "int64",
@@ -92,7 +94,8 @@ class RunResult:
         for name, df in tables.items():
             _atomic(out / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False))
         if self.config_yaml is not None:
-            _atomic(out / "config.yaml", lambda p: Path(p).write_text(self.config_yaml))
+            text = self.config_yaml() if callable(self.config_yaml) else str(self.config_yaml)
+            _atomic(out / "config.yaml", lambda p: Path(p).write_text(text))
         text = json.dumps(self.summary, indent=2, sort_keys=False)
         _atomic(out / "summary.json", lambda p: Path(p).write_text(text + "\n"))
         return out
