@@ -31,6 +31,7 @@ class Inquiry:
     __slots__ = (
         "inquiry_id",
         "prospect",
+        "prospect_id",
         "practice",
         "slot",
         "channel",
@@ -55,7 +56,8 @@ class Inquiry:
 
     def __init__(self, inquiry_id, prospect, practice, slot, channel, arrived_at, patience=NAN):
         self.inquiry_id = inquiry_id
-        self.prospect = prospect
+        self.prospect = prospect  # dropped when the prospect is done (memory)
+        self.prospect_id = prospect.prospect_id if prospect is not None else 0
         self.practice = practice
         self.slot = slot  # the practice's index in the market (keys the prospect's draws)
         self.channel = channel

@@ -213,6 +213,12 @@ class LeadMarket(mesa.Model):
             p.booked_at, p.consultation_at, p.showed, p.converted, p.procedure, p.revenue,
             p.referred_by.slot if p.referred_by is not None else "",
         ))
+        # Let the agent and its draws go: finished inquiries keep only the prospect's id
+        # (the memory held per inquiry is a benchmark target).
+        for inq in p.inquiries:
+            inq.prospect = None
+            inq.u_reach = None
+        p.inquiries = []
         p.draws = None
         p.remove()
 
@@ -246,14 +252,10 @@ class LeadMarket(mesa.Model):
                     "answered_at", "contacted_at", "acknowledged_at", "first_attempt_at",
                     "hold_minutes", "attempts", "abandoned", "voicemail", "service_answered",
                     "outcome")
-        inquiries = {c: [] for c in inq_cols}
-        for q in self.inquiries:
-            row = (q.inquiry_id, q.prospect.prospect_id if q.prospect is not None else 0,
-                   q.practice.slot, q.channel, q.arrived_at, q.answered_at, q.contacted_at,
-                   q.acknowledged_at, q.first_attempt_at, q.hold_minutes, q.attempts,
-                   q.abandoned, q.voicemail, q.service_answered, q.outcome)
-            for c, v in zip(inq_cols, row):
-                inquiries[c].append(v)
+        qs = self.inquiries
+        inquiries = {c: [getattr(q, c) for q in qs] for c in inq_cols if c != "practice"}
+        inquiries["practice"] = [q.practice.slot for q in qs]
+        inquiries = {c: inquiries[c] for c in inq_cols}
         pro_cols = ("prospect_id", "arrived_at", "source", "channel", "n_practices",
                     "booked_with", "booked_at", "consultation_at", "showed", "converted",
                     "procedure", "revenue", "referred_by")
