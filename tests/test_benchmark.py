@@ -21,7 +21,8 @@ def test_benchmark_writes_every_case_with_the_expected_columns(tmp_path, capsys)
     assert str(path) in capsys.readouterr().out
     df = pd.read_csv(path).set_index("case")
     assert list(df.reset_index().columns) == benchmark.COLUMNS
-    assert list(df.index) == ["bare_simpy_mmc", "leadsim_mmc", "leadsim_market",
+    assert list(df.index) == ["bare_simpy_mmc", "leadsim_mmc", "leadsim_mmc_simulate",
+                              "leadsim_market", "leadsim_market_simulate",
                               "sweep_sequential", "sweep_joblib"]
     runs = df.loc[["bare_simpy_mmc", "leadsim_mmc", "leadsim_market"]]
     assert (runs["seconds"] > 0).all() and (runs["inquiries"] > 0).all()

@@ -94,7 +94,7 @@ def work_log():
             return original(self, staff, item)
         state, closed = item.state, item.outcome is not None
         duration = original(self, staff, item)
-        prospect_id = item.prospect.prospect_id if item.prospect is not None else 0
+        prospect_id = item.prospect_id  # (the agent itself is let go once it is done)
         log.append((len(log), self.env.now, item.inquiry_id, prospect_id, state, closed,
                     item.outcome))
         return duration
