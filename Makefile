@@ -30,7 +30,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n auto -q $(ARGS)
 
 demo: $(STAMP)
-	$(BIN)/python -m sim $(ARGS)
+	$(BIN)/python -m experiments.speed_to_lead $(ARGS)
 
 benchmark: $(STAMP)
 	$(BIN)/python -m experiments.benchmark $(ARGS)

@@ -10,9 +10,10 @@ Two curves follow from it (`prospect=` config group, CALIBRATION.md):
   draws one uniform u and is ready while u < R(t). Because R only falls, a prospect who
   is ready at t was ready at every earlier time: readiness is a deadline, drawn once.
 
-Both curves are a fast exponential component plus a slow power-law tail, so one form can
-carry both the steep early decay of the LRM 2007 study and the slow tail of the aesthetic
-practice figures.
+Both curves are a fast component plus a slow power-law tail, so one form can carry both
+the steep early decay of the LRM 2007 study and the slow tail of the aesthetic practice
+figures. The fast component is exponential, or with `fast_shape` > 1 a Weibull survival
+that stays high for a while and then drops (LRM 2007 needs it: experiments/fit_profiles).
 """
 
 from __future__ import annotations
@@ -25,27 +26,33 @@ from .inquiry import BOOKED, LOST, TOO_LATE
 
 
 class Curve:
-    """peak * (w exp(-t/fast) + (1-w) (1 + t/tail)^-exponent), t in minutes >= 0."""
+    """peak * (w exp(-(t/fast)^shape) + (1-w) (1 + t/tail)^-exponent), t in minutes >= 0.
 
-    __slots__ = ("peak", "w", "fast", "tail", "exponent")
+    shape 1 (the default) makes the fast component exponential."""
 
-    def __init__(self, peak, fast_weight, fast_minutes, tail_minutes, tail_exponent):
+    __slots__ = ("peak", "w", "fast", "tail", "exponent", "shape")
+
+    def __init__(self, peak, fast_weight, fast_minutes, tail_minutes, tail_exponent,
+                 fast_shape=1.0):
         self.peak = float(peak)
         self.w = float(fast_weight)
         self.fast = float(fast_minutes)
         self.tail = float(tail_minutes)
         self.exponent = float(tail_exponent)
+        self.shape = float(fast_shape)
 
     @classmethod
     def from_config(cls, c) -> Curve:
-        return cls(c.peak, c.fast_weight, c.fast_minutes, c.tail_minutes, c.tail_exponent)
+        return cls(c.peak, c.fast_weight, c.fast_minutes, c.tail_minutes, c.tail_exponent,
+                   getattr(c, "fast_shape", 1.0))
 
     def __call__(self, t: float) -> float:
         if t < 0.0:
             t = 0.0
         slow = (1.0 + t / self.tail) ** -self.exponent
         if self.w:
-            return self.peak * (self.w * math.exp(-t / self.fast) + (1.0 - self.w) * slow)
+            fast = math.exp(-((t / self.fast) ** self.shape))
+            return self.peak * (self.w * fast + (1.0 - self.w) * slow)
         return self.peak * slow
 
 

@@ -1,0 +1,451 @@
+"""Speed to lead: how fast do the chances of reaching and booking a prospect fall with the
+delay of a practice's first response?
+
+    python -m experiments.speed_to_lead                                   # aesthetic profile
+    python -m experiments.speed_to_lead prospect=lrm2007 replications=8 seed=3
+    python -m experiments.speed_to_lead prospect=hbr2011 delays=[10,30,50,70,90,110,1440]
+
+The design. One focal practice (slot `focal.slot`, alpha by default) makes its FIRST
+attempt to reach every inquiry at exactly `d` minutes after the inquiry arrives; everything
+else is the default market (competitors, prospects, shopping lists). To make "exactly d"
+true, the focal practice is rebuilt for the experiment (`focal_practice`):
+- it monitors every channel, has no auto-responder and no answering service;
+- a roster of `focal.staff` lead coordinators on duty 24/7, far more than its volume
+  needs, so somebody is always free at minute d (the run checks it: `on_time_share`);
+- it does not pick up live calls and calls back every caller at minute d, voicemail or not
+  (`policy.answer_live_calls=false`, `policy.return_missed_calls=true`), so a phone
+  inquiry also gets its first attempt at d, never earlier;
+- after the first attempt it follows up on the cadence `focal.follow_up_minutes` (the
+  schema's default cadence, 0/10 min/1 h/1 day, 4 attempts);
+- its slot keeps its reputation and marketing weight, so prospects' shopping lists are the
+  default market's.
+Each attempt reaches the prospect with the profile's reachability at that moment; a
+prospect reached while still ready books; a competitor that books the prospect first ends
+the focal inquiry as `lost_to_competitor`.
+
+Common random numbers: replication r runs with seed `seed + r` for every delay, so all
+delays meet the same prospects, arriving at the same minutes with the same personal draws.
+
+Per delay d the table has, pooled over replications:
+- `n_inquiries`     the focal practice's inquiries;
+- `contact_rate`    share with a two-way contact (`contacted_at` set);
+- `qualify_rate`    share contacted while still ready to book (contacted, and the outcome
+                    is not `too_late`). In leadsim a prospect reached while ready books at
+                    once, so it equals `booking_rate`; both names are kept because the
+                    studies speak of qualifying (LRM 2007, HBR 2011) and of booking
+                    (MyMedLeads);
+- `booking_rate`    share ending `booked` with the focal practice;
+- `<rate>_ci_low`, `<rate>_ci_high`  95% Wilson score interval;
+- `on_time_share`   share of first attempts made at exactly d (should be 1).
+
+Writes `speed_to_lead.csv` and `speed_to_lead.png` into results/speed_to_lead/<date>/<time>/
+and prints the table.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.config import (
+    ALL_DAYS,
+    CHANNELS,
+    Channel,
+    Config,
+    ConfigError,
+    Discipline,
+    HoursConfig,
+    PolicyConfig,
+    Role,
+    ScenarioKind,
+    ShiftConfig,
+    to_config,
+)
+
+CONFIG_NAME = "speed_to_lead"
+RATES = ("contact_rate", "qualify_rate", "booking_rate")
+Z95 = 1.959963984540054
+
+
+# --------------------------------------------------------------------------- config
+
+
+@dataclass
+class FocalConfig:
+    """The practice that answers every inquiry at exactly the delay under test."""
+
+    slot: str = "alpha"
+    staff: int = 12  # coordinators on duty 24/7: far more than the slot's volume needs
+    follow_up_minutes: list[float] = field(default_factory=lambda: [0.0, 10.0, 60.0, 1440.0])
+    max_attempts: int = 4
+
+
+@dataclass
+class SpeedToLeadConfig(Config):
+    """A leadsim Config plus the experiment's own keys."""
+
+    delays: list[float] = field(
+        default_factory=lambda: [1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 540.0, 1440.0]
+    )
+    replications: int = 4
+    focal: FocalConfig = field(default_factory=FocalConfig)
+    # Pairs of delays whose ratios are written on the figure (when both were run).
+    headline_pairs: list[Any] = field(
+        default_factory=lambda: [[5.0, 30.0], [60.0, 1440.0]]
+    )
+
+
+def register_configs() -> None:
+    """Put the experiment's schema in Hydra's ConfigStore (used by configs/speed_to_lead.yaml)."""
+    from hydra.core.config_store import ConfigStore
+
+    from sim.hydra_support import ensure_registered
+
+    ensure_registered()
+    ConfigStore.instance().store(name="speed_to_lead_schema", node=SpeedToLeadConfig)
+
+
+def validate_experiment(cfg: SpeedToLeadConfig) -> SpeedToLeadConfig:
+    """The experiment's own checks (the market was validated by sim.config.validate)."""
+    delays = list(cfg.delays)
+    if not delays or not all(
+        isinstance(d, int | float) and math.isfinite(d) and d >= 0 for d in delays
+    ):
+        raise ConfigError(f"delays: {delays!r} is not allowed (allowed: a list of minutes >= 0)")
+    if len(set(delays)) != len(delays):
+        raise ConfigError(f"delays: {delays!r} is not allowed (allowed: no repeats)")
+    if not (isinstance(cfg.replications, int) and cfg.replications >= 1):
+        raise ConfigError(
+            f"replications: {cfg.replications!r} is not allowed (allowed: a whole number >= 1)"
+        )
+    if ScenarioKind(cfg.scenario.kind) != ScenarioKind.market:
+        raise ConfigError(
+            f"scenario: '{cfg.scenario.kind.value}' is not allowed (allowed: market)"
+        )
+    if cfg.focal.slot not in cfg.practices:
+        raise ConfigError(
+            f"focal.slot: '{cfg.focal.slot}' is not allowed "
+            f"(allowed: {', '.join(cfg.practices)})"
+        )
+    if not (isinstance(cfg.focal.staff, int) and cfg.focal.staff >= 1):
+        raise ConfigError(f"focal.staff: {cfg.focal.staff!r} is not allowed (allowed: >= 1)")
+    # the focal cadence goes through the practice validation once the practice is built
+    from sim.config import validate_practice
+
+    validate_practice(focal_practice(cfg, delays[0]), f"practices.{cfg.focal.slot}")
+    for pair in cfg.headline_pairs:
+        if not (isinstance(pair, list | tuple) and len(pair) == 2
+                and all(isinstance(v, int | float) for v in pair)):
+            raise ConfigError(
+                f"headline_pairs: {pair!r} is not allowed (allowed: pairs of delays [a, b])"
+            )
+    return cfg
+
+
+def load_config(overrides: list[str] | None = None) -> SpeedToLeadConfig:
+    """Compose configs/speed_to_lead.yaml with these overrides, validated (for notebooks and
+    tests: exactly what the command line would run)."""
+    from sim.hydra_support import compose
+
+    register_configs()
+    return validate_experiment(to_config(compose(list(overrides or []), CONFIG_NAME)))
+
+
+# --------------------------------------------------------------------------- design
+
+
+def focal_practice(cfg: SpeedToLeadConfig, delay: float):
+    """The focal slot's practice, rebuilt to make its first attempt at exactly `delay`.
+
+    Keeps the slot's name, reputation, marketing weight and economics (so shopping lists
+    are the default market's); replaces what decides response times."""
+    focal = cfg.focal
+    p = copy.deepcopy(cfg.practices[focal.slot])
+    p.channels = [Channel(c) for c in CHANNELS]
+    p.opening_hours = [HoursConfig(days=list(ALL_DAYS), start="00:00", end="24:00")]
+    p.roster = [
+        ShiftConfig(days=list(ALL_DAYS), start="00:00", end="24:00", role=Role.coordinator,
+                    staff=focal.staff, hourly_wage=26.0)
+    ]
+    p.patient_share = 0.0
+    p.answering_service.enabled = False
+    p.auto_responder.enabled = False
+    p.policy = PolicyConfig(
+        discipline=Discipline.oldest_first,
+        first_response_delay_minutes=float(delay),
+        follow_up_minutes=[float(v) for v in focal.follow_up_minutes],
+        max_attempts=int(focal.max_attempts),
+        answer_live_calls=False,
+        return_voicemails=True,
+        return_missed_calls=True,
+    )
+    return p
+
+
+def scenario_config(cfg: SpeedToLeadConfig, delay: float, replication: int) -> Config:
+    """The plain leadsim Config of one run: the market with the focal practice at `delay`."""
+    practices = dict(cfg.practices)
+    practices[cfg.focal.slot] = focal_practice(cfg, delay)
+    return Config(
+        seed=int(cfg.seed) + int(replication),
+        scenario=copy.deepcopy(cfg.scenario),
+        market=copy.deepcopy(cfg.market),
+        prospect=copy.deepcopy(cfg.prospect),
+        reputation=copy.deepcopy(cfg.reputation),
+        practices=practices,
+    )
+
+
+def simulate_inquiries(run_cfg: Config) -> pd.DataFrame:
+    """Run one market; return its inquiries (one row per prospect x practice)."""
+    from sim.model import LeadMarket
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    model = LeadMarket(run_cfg)
+    model.run()
+    return pd.DataFrame(model.records()["inquiries"])
+
+
+def focal_counts(inquiries: pd.DataFrame, slot: str, delay: float) -> dict:
+    """The focal practice's counts in one run (the numerators and denominator of the rates)."""
+    q = inquiries[inquiries["practice"] == slot]
+    contacted = q["contacted_at"].notna()
+    first = q["first_attempt_at"].dropna() - q.loc[q["first_attempt_at"].notna(), "arrived_at"]
+    return {
+        "n_inquiries": len(q),
+        "contacted": int(contacted.sum()),
+        "qualified": int((contacted & (q["outcome"] != "too_late")).sum()),
+        "booked": int((q["outcome"] == "booked").sum()),
+        "first_attempts": len(first),
+        "on_time": int((np.abs(first - delay) < 1e-6).sum()),
+    }
+
+
+def run_counts(cfg: SpeedToLeadConfig, progress: bool | None = None) -> pd.DataFrame:
+    """Counts per delay and replication: every delay meets the same prospects in each
+    replication (common random numbers)."""
+    from tqdm import tqdm
+
+    if progress is None:
+        progress = sys.stderr.isatty()
+    jobs = [(r, d) for r in range(cfg.replications) for d in cfg.delays]
+    rows = []
+    for r, d in tqdm(jobs, desc=f"speed to lead ({cfg.prospect.name})", unit="run",
+                     disable=not progress):
+        inquiries = simulate_inquiries(scenario_config(cfg, d, r))
+        rows.append({"delay_minutes": float(d), "replication": r, "seed": cfg.seed + r,
+                     **focal_counts(inquiries, cfg.focal.slot, d)})
+    return pd.DataFrame(rows)
+
+
+def wilson_interval(k, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """95% Wilson score interval of k successes in n trials (arrays or numbers)."""
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        denom = 1.0 + z * z / n
+        centre = (p + z * z / (2.0 * n)) / denom
+        half = z * np.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)) / denom
+    # (rounding can leave 1.0 just outside [low, high] when k = n)
+    return np.clip(np.fmin(centre - half, p), 0, 1), np.clip(np.fmax(centre + half, p), 0, 1)
+
+
+def rate_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """Pool the replications: one row per delay with rates and their 95% intervals."""
+    pooled = counts.groupby("delay_minutes", sort=True).sum(numeric_only=True).reset_index()
+    n = pooled["n_inquiries"].to_numpy()
+    table = pd.DataFrame({"delay_minutes": pooled["delay_minutes"],
+                          "n_inquiries": pooled["n_inquiries"].astype(int)})
+    for rate, col in zip(RATES, ("contacted", "qualified", "booked")):
+        k = pooled[col].to_numpy()
+        low, high = wilson_interval(k, n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            table[rate] = k / n
+        table[f"{rate}_ci_low"] = low
+        table[f"{rate}_ci_high"] = high
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["on_time_share"] = pooled["on_time"] / pooled["first_attempts"]
+    table["replications"] = counts.groupby("delay_minutes")["replication"].nunique().to_numpy()
+    return table
+
+
+def run_experiment(cfg: SpeedToLeadConfig, progress: bool | None = None) -> pd.DataFrame:
+    """The whole experiment: the table of rates per delay."""
+    return rate_table(run_counts(cfg, progress))
+
+
+# --------------------------------------------------------------------------- reading it
+
+
+def odds(p: float) -> float:
+    return p / (1.0 - p) if 0.0 < p < 1.0 else math.nan
+
+
+def ratio_between(table: pd.DataFrame, rate: str, a: float, b: float, kind: str = "odds"):
+    """The ratio of `rate` at delay a to delay b: odds ratio or plain rate ratio."""
+    rows = table.set_index("delay_minutes")[rate]
+    if a not in rows.index or b not in rows.index:
+        return math.nan
+    pa, pb = float(rows[a]), float(rows[b])
+    if kind == "odds":
+        return odds(pa) / odds(pb)
+    return pa / pb if pb > 0 else math.nan
+
+
+def delay_label(minutes: float) -> str:
+    """5 -> '5 min', 60 -> '1 h', 1440 -> '24 h', 90 -> '1.5 h'."""
+    if minutes < 60:
+        return f"{minutes:g} min"
+    return f"{minutes / 60:g} h"
+
+
+def _times(x: float) -> str:
+    if not math.isfinite(x):
+        return "n/a"
+    return f"{x:.0f}x" if x >= 10 else f"{x:.1f}x"
+
+
+def headlines(table: pd.DataFrame, pairs) -> list[str]:
+    """One line per pair of delays that was run: the contact odds ratio (LRM 2007's measure)
+    and how many times as many bookings."""
+    lines = []
+    for a, b in pairs:
+        a, b = float(a), float(b)
+        contact = ratio_between(table, "contact_rate", a, b, "odds")
+        booked = ratio_between(table, "booking_rate", a, b, "rate")
+        if math.isfinite(contact) or math.isfinite(booked):
+            lines.append(f"{delay_label(a)} vs {delay_label(b)}: contact odds {_times(contact)},"
+                         f" bookings {_times(booked)}")
+    return lines
+
+
+def format_table(table: pd.DataFrame) -> str:
+    cols = ["delay_minutes", "n_inquiries"]
+    for rate in RATES:
+        cols += [rate, f"{rate}_ci_low", f"{rate}_ci_high"]
+    cols.append("on_time_share")
+    return table[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}")
+
+
+def figure_title(cfg: SpeedToLeadConfig) -> str:
+    return "Speed to lead: every minute costs bookings"
+
+
+def figure_subtitle(cfg: SpeedToLeadConfig, table: pd.DataFrame) -> str:
+    n = int(table["n_inquiries"].min())
+    return (f"prospect profile '{cfg.prospect.name}'; {n:,}+ inquiries per delay, "
+            f"{cfg.replications} replications; bands: 95% intervals")
+
+
+def plot_curve(table: pd.DataFrame, path, title: str, lines: list[str],
+               subtitle: str = "") -> None:
+    """The teaching figure: rates against the delay (log axis), 95% bands, the headlines
+    above the plot in large type (it is made to be read on a classroom projector)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+    from matplotlib.ticker import FixedLocator, NullLocator, PercentFormatter
+
+    palette = {"contact_rate": "#1f5fa8", "qualify_rate": "#2ca02c", "booking_rate": "#c62828"}
+    labels = {"contact_rate": "reached them (two-way contact)",
+              "qualify_rate": "reached them while still ready",
+              "booking_rate": "booked a consultation"}
+    shown = ["contact_rate", "booking_rate"]
+    if not np.allclose(table["qualify_rate"], table["booking_rate"], equal_nan=True):
+        shown.insert(1, "qualify_rate")
+    x = table["delay_minutes"].clip(lower=0.5)
+    long = table.assign(delay=x).melt(id_vars="delay", value_vars=shown, var_name="rate",
+                                      value_name="share")
+    long["share"] *= 100.0
+    long["rate"] = long["rate"].map(labels)
+    with sns.axes_style("whitegrid"), sns.plotting_context("poster"):
+        fig, ax = plt.subplots(figsize=(16, 10), dpi=100)
+        sns.lineplot(data=long, x="delay", y="share", hue="rate",
+                     hue_order=[labels[r] for r in shown],
+                     palette={labels[r]: palette[r] for r in shown}, marker="o",
+                     markersize=16, linewidth=5, ax=ax)
+        for rate in shown:
+            ax.fill_between(x, 100 * table[f"{rate}_ci_low"], 100 * table[f"{rate}_ci_high"],
+                            color=palette[rate], alpha=0.25, linewidth=0)
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(FixedLocator(list(x)))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_xticklabels([delay_label(d).replace(" ", "\n") for d in table["delay_minutes"]])
+        ax.tick_params(axis="both", labelsize=26)
+        ax.set_ylim(0, 102)
+        ax.set_xlim(x.min() / 1.5, x.max() * 1.5)
+        ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+        ax.set_xlabel("delay of the first response (log scale)", fontsize=28, labelpad=8)
+        ax.set_ylabel("share of inquiries", fontsize=28)
+        ax.legend(loc="best", fontsize=26, frameon=True, framealpha=0.95, title=None,
+                  markerscale=1.2, handlelength=1.5)
+        text = "\n".join(lines)
+        fig.suptitle(title, x=0.02, y=0.985, ha="left", va="top", fontsize=36,
+                     fontweight="bold")
+        top = 0.915  # figure fractions, from the top: title, subtitle, headlines, plot
+        if subtitle:
+            fig.text(0.02, top, subtitle, ha="left", va="top", fontsize=22, color="0.35")
+            top -= 0.045
+        if text:
+            fig.text(0.02, top, text, ha="left", va="top", fontsize=30, fontweight="bold",
+                     color="#7a1010", linespacing=1.3)
+            top -= 0.056 * len(lines)
+        fig.subplots_adjust(left=0.115, right=0.98, bottom=0.2, top=top - 0.03)
+        fig.savefig(path)
+        plt.close(fig)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _check(dict_cfg) -> None:
+    validate_experiment(to_config(dict_cfg))
+
+
+def run_and_save(dict_cfg) -> pd.DataFrame:
+    """The body of the Hydra job: run, write the table and the figure, print both."""
+    from hydra.core.hydra_config import HydraConfig
+
+    cfg = validate_experiment(to_config(dict_cfg))
+    out = HydraConfig.get().runtime.output_dir
+    table = run_experiment(cfg)
+    table.to_csv(f"{out}/speed_to_lead.csv", index=False)
+    lines = headlines(table, cfg.headline_pairs)
+    plot_curve(table, f"{out}/speed_to_lead.png", figure_title(cfg), lines,
+               figure_subtitle(cfg, table))
+    print(format_table(table))
+    for line in lines:
+        print(line)
+    late = table["on_time_share"].min()
+    print(f"first attempts exactly on time: {100 * late:.1f}% (worst delay)")
+    print(f"figure: {out}/speed_to_lead.png")
+    return table
+
+
+def main() -> None:
+    import hydra
+
+    from sim import CONFIG_DIR
+    from sim.hydra_support import preflight
+
+    register_configs()
+    preflight(sys.argv[1:], CONFIG_NAME, _check)
+
+    @hydra.main(config_path=str(CONFIG_DIR), config_name=CONFIG_NAME, version_base="1.3")
+    def _app(dict_cfg) -> None:
+        run_and_save(dict_cfg)
+
+    _app()
+
+
+if __name__ == "__main__":
+    main()
