@@ -19,6 +19,14 @@ true, the focal practice is rebuilt for the experiment (`focal_practice`):
   schema's default cadence, 0/10 min/1 h/1 day, 4 attempts);
 - its slot keeps its reputation and marketing weight, so prospects' shopping lists are the
   default market's.
+configs/speed_to_lead.yaml also makes a shopper write to every practice on their list at
+the same minute (`market.inquiry_spread_minutes: 0`): the prospect's interest clock starts
+with their first inquiry, and with the default 30-minute spread a third of the focal
+practice's inquiries would be written when it had already run for up to half an hour, so
+the experiment would measure d plus that offset (the studies time the response from the
+lead's own inquiry; LRM 2007's steep figures cannot be reproduced through that blur). It
+turns reviews and referrals off (`reputation.enabled: false`), so that every delay meets
+the same prospects making the same choices.
 Each attempt reaches the prospect with the profile's reachability at that moment; a
 prospect reached while still ready books; a competitor that books the prospect first ends
 the focal inquiry as `lost_to_competitor`.
@@ -288,12 +296,16 @@ def odds(p: float) -> float:
     return p / (1.0 - p) if 0.0 < p < 1.0 else math.nan
 
 
+def rate_at(table: pd.DataFrame, rate: str, delay: float) -> float:
+    rows = table.set_index("delay_minutes")[rate]
+    return float(rows[delay]) if delay in rows.index else math.nan
+
+
 def ratio_between(table: pd.DataFrame, rate: str, a: float, b: float, kind: str = "odds"):
     """The ratio of `rate` at delay a to delay b: odds ratio or plain rate ratio."""
-    rows = table.set_index("delay_minutes")[rate]
-    if a not in rows.index or b not in rows.index:
+    pa, pb = rate_at(table, rate, a), rate_at(table, rate, b)
+    if math.isnan(pa) or math.isnan(pb):
         return math.nan
-    pa, pb = float(rows[a]), float(rows[b])
     if kind == "odds":
         return odds(pa) / odds(pb)
     return pa / pb if pb > 0 else math.nan
@@ -313,16 +325,22 @@ def _times(x: float) -> str:
 
 
 def headlines(table: pd.DataFrame, pairs) -> list[str]:
-    """One line per pair of delays that was run: the contact odds ratio (LRM 2007's measure)
-    and how many times as many bookings."""
+    """One line per pair of delays that was run: how many times as many bookings, and the
+    contact odds ratio (LRM 2007's measure)."""
     lines = []
     for a, b in pairs:
         a, b = float(a), float(b)
         contact = ratio_between(table, "contact_rate", a, b, "odds")
         booked = ratio_between(table, "booking_rate", a, b, "rate")
-        if math.isfinite(contact) or math.isfinite(booked):
-            lines.append(f"{delay_label(a)} vs {delay_label(b)}: contact odds {_times(contact)},"
-                         f" bookings {_times(booked)}")
+        parts = []
+        if math.isfinite(booked):
+            parts.append(f"bookings {_times(booked)}")
+        elif rate_at(table, "booking_rate", a) > 0:  # none at all at the later delay
+            parts.append(f"no bookings at {delay_label(b)}")
+        if math.isfinite(contact):
+            parts.append(f"contact odds {_times(contact)}")
+        if parts:
+            lines.append(f"{delay_label(a)} vs {delay_label(b)}: {', '.join(parts)}")
     return lines
 
 

@@ -143,7 +143,7 @@ def test_rate_table_pools_replications_and_nests_the_rates():
         assert (table[f"{rate}_ci_low"] < table[rate]).all()
         assert (table[rate] < table[f"{rate}_ci_high"]).all()
     lines = headlines(table, [[5, 30], [60, 1440]])
-    assert len(lines) == 1 and lines[0].startswith("5 min vs 30 min: contact odds")
+    assert len(lines) == 1 and lines[0].startswith("5 min vs 30 min: bookings")
     want = (190 / 30) / (90 / 130)
     assert f"{want:.1f}x" in lines[0]
 
