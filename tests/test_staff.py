@@ -184,3 +184,38 @@ def test_a_busy_front_desk_finishes_the_item_in_hand_but_starts_nothing_late():
     assert late, "expected some work to run past a shift end under this load"
     # the windows of a weekly roster are what the config says
     assert staff.windows[:2] == [(540.0, 720.0), (1440.0 + 540.0, 1440.0 + 720.0)]
+
+
+def test_patients_alone_keep_the_desk_as_busy_as_patient_share():
+    """With (nearly) no leads, one person at the desk serves patients first come first served (an
+    M/M/1 queue run in shifts): busy a `patient_share` of the shift, a little less because
+    patients still waiting when the shift ends go to the next person. Patients are worked
+    one after another, each from its own arrival, never overlapping."""
+    share = 0.45
+    pcfg = PracticeConfig(
+        channels=[Channel.phone],
+        roster=[ShiftConfig(days=list(Day), start="08:00", end="18:00", staff=1)],
+        patient_share=share, patient_task_minutes=6.0,
+    )
+    cfg = small_market(pcfg, days=200, seed=11)
+    cfg = dataclasses.replace(cfg, market=dataclasses.replace(cfg.market, prospects_per_day=1e-6))
+    model = LeadMarket(validate(cfg))
+    model.run()
+    check_work_inside_shifts(model)
+    (staff,) = model.practices[0].staff
+    on_shift = sum(e - s for s, e in staff.windows)
+    busy = staff.busy_patient_minutes / on_shift
+    # M/M/1 at rho 0.45: about 0.37 patients waiting on average; the few left at a shift
+    # end cost about 1% of the time. Binomial-like noise over ~20,000 patients: < 0.01.
+    assert share - 0.03 < busy < share + 0.01, busy
+    assert staff.busy_lead_minutes == 0.0
+    patients = [a for a in model.activity if a[1] == "patient"]
+    assert abs(sum(e - s for _, _, s, e in patients) - staff.busy_patient_minutes) < 1e-6
+    mean = sum(e - s for _, _, s, e in patients) / len(patients)
+    assert abs(mean - 6.0) < 0.25, mean  # exponential handling, mean 6 min
+    # Busy periods start when a patient finds the desk free: in M/M/1 at rate lambda they
+    # start lambda (1 - rho) times a minute. Serving a patient before they arrive (or
+    # each patient after a gap) would get this badly wrong.
+    starts = sum(1 for a, b in zip(patients, patients[1:]) if b[2] > a[3] + 1e-9) + 1
+    expected = share / 6.0 * (1 - share) * on_shift
+    assert abs(starts / expected - 1) < 0.1, (starts, expected)

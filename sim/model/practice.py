@@ -130,10 +130,15 @@ class Practice(mesa.Agent):
 
     def schedule_patients(self, staff: Staff, start: float, end: float) -> None:
         """Existing patients arriving at this person's desk during one shift window: a
-        Poisson process drawn for the window, read lazily (see Staff.patient_due)."""
+        Poisson process drawn for the window with each patient's handling time, read
+        lazily (see Staff.patient_due and `begin`)."""
         rng = self._patient_stream
         n = rng.poisson(staff.patient_rate * (end - start))
-        staff.patient_times = np.sort(rng.uniform(start, end, n)).tolist() if n else ()
+        if n:
+            staff.patient_times = np.sort(rng.uniform(start, end, n)).tolist()
+            staff.patient_minutes = rng.exponential(self.cfg.patient_task_minutes, n).tolist()
+        else:
+            staff.patient_times = ()
         staff.patient_next = 0
 
     # ---------------------------------------------------------------- arrivals
@@ -227,7 +232,6 @@ class Practice(mesa.Agent):
         """The next item for this person: patient at the desk, live caller, then a task."""
         times = staff.patient_times
         if times and staff.patient_next < len(times) and times[staff.patient_next] <= self.env.now:
-            staff.patient_next += 1
             return PATIENT
         if staff.takes_calls and self.hold:
             hold, now = self.hold, self.env.now
@@ -247,10 +251,7 @@ class Practice(mesa.Agent):
         """Start a piece of work; returns its handling time in minutes."""
         now = self.env.now
         if item is PATIENT:
-            duration = self.exp(self.cfg.patient_task_minutes)
-            staff.busy_patient_minutes += duration
-            self._log(staff, "patient", now, duration)
-            return duration
+            return self._see_patients(staff, now)
         inq = item
         handling = self.cfg.handling
         if inq.answered_at != inq.answered_at:  # NaN: the first human response
@@ -282,6 +283,25 @@ class Practice(mesa.Agent):
         if self.model.activity is not None:
             self.model.activity.append((staff.staff_id, "lead", now, now + duration))
         return duration
+
+    def _see_patients(self, staff: Staff, now: float) -> float:
+        """The patient waiting at the desk, and every patient who arrives before the one
+        before them is done: patients come before any lead, so the person would take them
+        one after another anyway. One piece of work (one event) for the run of patients;
+        it stops with the patient in hand when the shift ends."""
+        times, minutes = staff.patient_times, staff.patient_minutes
+        i, n, t, end = staff.patient_next, len(times), now, staff.shift_end
+        log = self.model.activity
+        while True:
+            if log is not None:
+                log.append((staff.staff_id, "patient", t, t + minutes[i]))
+            t += minutes[i]
+            i += 1
+            if i == n or times[i] > t or t >= end:
+                break
+        staff.patient_next = i
+        staff.busy_patient_minutes += t - now
+        return t - now
 
     def end(self, staff: Staff, item) -> None:
         """Finish a piece of work: a failed attempt schedules the next by the cadence."""

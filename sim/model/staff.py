@@ -1,11 +1,11 @@
 """Staff: people (and an outside answering service) who work the practice's leads.
 
-Each staff member is a SimPy process that lives through its shift windows. Inside a
+Each staff member lives through its shift windows, driven by SimPy events. Inside a
 window it takes the next piece of work by the practice's policy, spends a handling time
 on it, and records the result; with nothing to do it waits, idle, until work arrives or
 the shift ends. It never picks up work outside a window, and finishes the item in hand
 when a window closes. A SimPy Resource cannot change capacity, which is why shifts are
-modelled with these processes instead.
+modelled with these per-person state machines instead.
 
 Roles decide what a person can work:
 - front_desk: live calls, every written channel, and the existing patients at the desk;
@@ -16,7 +16,7 @@ Roles decide what a person can work:
 
 from __future__ import annotations
 
-from simpy.events import NORMAL
+from simpy.events import NORMAL, URGENT, Event
 
 from ..config import CHANNELS
 
@@ -35,20 +35,18 @@ ROLE_TAKES_CALLS = {
 PATIENT = "patient"  # the work item of an existing patient at the desk
 
 
-class Handed:
-    """An item handed to an idle person and begun at the hand-over (see Staff.start_now)."""
-
-    __slots__ = ("item",)
-
-    def __init__(self, item):
-        self.item = item
-
-
 class Staff:
     """One person (or one answering-service agent) on a roster.
 
     Parameters: the practice, an id, the role, the (start, end) windows of its shifts in
     minutes, the hourly wage, and the rate of existing-patient work per minute on shift.
+
+    A person is a small state machine driven by SimPy events rather than a generator
+    process: off shift, idle, or busy with `item` until a timeout's callback says it is
+    done. The story is the same as a process's loop (window after window: take the next
+    item by the practice's policy, work it, look again; idle when there is nothing), but a
+    callback costs much less than resuming a generator, and staff work is most of a run's
+    events.
     """
 
     def __init__(self, practice, staff_id, role, windows, hourly_wage=0.0, patient_rate=0.0):
@@ -65,48 +63,50 @@ class Staff:
         self.task_channels = tuple(c for c in ROLE_CHANNELS[role] if c in practice.channels)
         self.shift_end = -1.0
         self.on_shift = False
-        self.wake = None
+        self.idle = False
+        self.item = None  # the work in hand
+        self._window = 0  # index of the next shift window
+        self._spell = 0  # counts idle spells, so a stale patient wake-up is recognised
         # Patients of the current shift window, arrival times ascending; those up to
         # `patient_next` have been seen. Read when the person looks for work, so patients
         # who come while the person is busy cost no event.
         self.patient_times = ()
+        self.patient_minutes = ()  # their handling times
         self.patient_next = 0
         self.busy_lead_minutes = 0.0
         self.busy_patient_minutes = 0.0
         self.items = 0
-        self.process = self.env.process(self.work())
+        # start at time 0 before anything else happens then (as a process would)
+        self._call_soon(self._next_window, URGENT)
 
     def can_work(self, channel: str) -> bool:
         return channel in self.task_channels
 
-    def work(self):
-        """The story of a working day, window after window."""
-        env, practice = self.env, self.practice
-        for start, end in self.windows:
-            if env.now < start:
-                yield env.timeout(start - env.now)
-            self._start_shift(end)
-            while env.now < end:
-                item = practice.next_work(self)
-                if item is None:
-                    self.wake = env.event()
-                    practice.go_idle(self)
-                    self._expect_patient()
-                    item = yield self.wake
-                    self.wake = None
-                    if item is None:  # the shift ended while idle
-                        continue
-                    if type(item) is Handed:  # handed over and begun while idle: now done
-                        practice.end(self, item.item)
-                        continue
-                    if item is not PATIENT and item.outcome is not None:
-                        continue  # closed between the hand-over and now (booked elsewhere)
-                duration = practice.begin(self, item)
-                yield env.timeout(duration)
-                practice.end(self, item)
-            self.on_shift = False
+    def _call_soon(self, callback, priority=NORMAL) -> None:
+        """Run `callback(event)` from the event queue at the current time."""
+        event = Event(self.env)
+        event._ok = True
+        event._value = None
+        event.callbacks.append(callback)
+        self.env.schedule(event, priority)
 
-    def _start_shift(self, end: float) -> None:
+    # ---------------------------------------------------------------- the working day
+
+    def _next_window(self, _event=None) -> None:
+        """Off shift: wait for the next window to open (there may be none)."""
+        self.on_shift = False
+        if self._window == len(self.windows):
+            return
+        start = self.windows[self._window][0]
+        env = self.env
+        if env.now < start:
+            env.timeout(start - env.now).callbacks.append(self._open_window)
+        else:
+            self._open_window(None)
+
+    def _open_window(self, _event) -> None:
+        end = self.windows[self._window][1]
+        self._window += 1
         env = self.env
         self.shift_end = end
         self.on_shift = True
@@ -114,39 +114,59 @@ class Staff:
         env.timeout(end - env.now).callbacks.append(self._end_shift)
         if self.patient_rate > 0:
             self.practice.schedule_patients(self, env.now, end)
+        self._look_for_work()
+
+    def _look_for_work(self, _event=None) -> None:
+        """Free: take the next item by the practice's policy, or wait idle for one.
+        Nothing new is started once the shift has ended."""
+        if self.env.now >= self.shift_end:
+            self._next_window()
+            return
+        item = self.practice.next_work(self)
+        if item is None:
+            self.idle = True
+            self._spell += 1
+            self.practice.go_idle(self)
+            self._expect_patient()
+        else:
+            self._begin(item)
+
+    def _begin(self, item) -> None:
+        self.item = item
+        duration = self.practice.begin(self, item)
+        self.env.timeout(duration).callbacks.append(self._done)
+
+    def _done(self, _event) -> None:
+        item, self.item = self.item, None
+        self.practice.end(self, item)
+        self._look_for_work()
+
+    def start_now(self, item) -> None:
+        """Hand an item to this idle person (already taken off the practice's idle list),
+        who starts it at once."""
+        self.idle = False
+        self._begin(item)
 
     def _end_shift(self, _event) -> None:
         self.practice.shift_ended(self)
-        if self.wake is not None and not self.wake.triggered:
+        if self.idle:  # idle at the end of the shift: off shift (busy: after the item)
+            self.idle = False
             self.practice.leave_idle(self)
-            self.wake.succeed(None)
+            self._call_soon(self._look_for_work)
+
+    # ---------------------------------------------------------------- patients
 
     def _expect_patient(self) -> None:
         """Going idle: wake up when the next patient of this window comes."""
         times, i = self.patient_times, self.patient_next
         if times and i < len(times):
-            self.env.timeout(times[i] - self.env.now, self.wake).callbacks.append(
+            self.env.timeout(times[i] - self.env.now, self._spell).callbacks.append(
                 self.patient_due
             )
 
     def patient_due(self, event) -> None:
         """The next patient arrives; if this person is still in the same idle spell, they
         start with the patient at once (otherwise the patient waits in `patient_times`)."""
-        wake = event.value
-        if wake is self.wake and not wake.triggered:
+        if self.idle and event.value == self._spell:
             self.practice.leave_idle(self)
-            self.patient_next += 1
             self.start_now(PATIENT)
-
-    def start_now(self, item) -> None:
-        """Hand an item to this idle person, who starts it at once.
-
-        The idle wait itself becomes the handling time: the wake-up event is scheduled to
-        fire when the work is done, exactly as `env.timeout(duration)` would (SimPy's
-        Timeout sets the same two fields), so a hand-over costs one event, not two.
-        """
-        duration = self.practice.begin(self, item)
-        wake = self.wake
-        wake._ok = True
-        wake._value = Handed(item)
-        self.env.schedule(wake, NORMAL, duration)
