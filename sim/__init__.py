@@ -35,22 +35,27 @@ def run(cfg: Config | Any, progress: bool = False):
     from omegaconf import OmegaConf
 
     from .analysis.tables import RunResult
-    from .model import LeadMarket
+    from .model import LeadMarket, gc_paused
 
     cfg = to_config(cfg)
-    model = LeadMarket(cfg)
-    if progress:
-        from tqdm import tqdm
 
-        with tqdm(total=model.horizon_days, unit="day", desc="simulating", leave=False) as bar:
-            while model.steps < model.horizon_days:
-                model.step()
-                bar.update()
-        model.finish()
-    else:
-        model.run()
-    records = model.records()
     def yaml() -> str:
         return OmegaConf.to_yaml(OmegaConf.structured(cfg))
 
-    return RunResult.from_records(records, scenario=asdict(cfg.scenario), config_yaml=yaml)
+    with gc_paused():  # the whole run allocates much and frees by reference counting
+        model = LeadMarket(cfg)
+        if progress:
+            from tqdm import tqdm
+
+            with tqdm(total=model.horizon_days, unit="day", desc="simulating",
+                      leave=False) as bar:
+                while model.steps < model.horizon_days:
+                    model.step()
+                    bar.update()
+            model.finish()
+        else:
+            model.run()
+        records = model.records()
+        del model
+        return RunResult.from_records(records, scenario=asdict(cfg.scenario),
+                                      config_yaml=yaml)
