@@ -8,9 +8,12 @@ metric names are the output contract in the README ("Reviews, referrals and repu
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from . import columns
 
 # Mirrors sim.model.experience.CAUSES (tests check they agree): every key is always present.
 CAUSES = ("good_service", "good_consultation", "slow_response", "broken_promise", "long_hold",
@@ -44,89 +47,141 @@ def tidy(tables: dict, inquiries: pd.DataFrame, prospects: pd.DataFrame
          ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The extra tables as typed DataFrames (experiences joined with their inquiry and
     prospect), and the prospects with their reputation columns (README)."""
-    extra = {}
-    for name, columns in tables.items():
-        df = pd.DataFrame(columns)
-        for col, dtype in TABLE_TYPES.get(name, {}).items():
-            if col in df:
-                df[col] = df[col].astype(dtype)
-        extra[name] = df
+    extra = {name: columns.frame(cols, TABLE_TYPES.get(name)) for name, cols in tables.items()}
     if "experiences" in extra:
         extra["experiences"] = _experiences(extra["experiences"], inquiries, prospects)
         prospects = _prospect_columns(prospects, extra["experiences"])
     return extra, prospects
 
 
+def _lookup(index: pd.Series, keys: pd.Series) -> np.ndarray:
+    """For each key, the row of `index` holding it (-1 if none): what `Series.map` does
+    inside, done once for several columns. The ids must be unique, as for `map`."""
+    return pd.Index(index).get_indexer(keys)
+
+
+def _take(values: pd.Series, rows: np.ndarray):
+    """`values` at `rows`, missing (NaN) where a row is -1, as `Series.map` gives."""
+    return pd.api.extensions.take(values.array, rows, allow_fill=True)
+
+
 def _experiences(ex: pd.DataFrame, inquiries: pd.DataFrame, prospects: pd.DataFrame
                  ) -> pd.DataFrame:
-    inq = inquiries.set_index("inquiry_id")
+    inq = _lookup(inquiries["inquiry_id"], ex["inquiry_id"])
+    response = inquiries["answered_at"] - inquiries["arrived_at"]
     ex = ex.assign(
-        channel=ex["inquiry_id"].map(inq["channel"]).astype(str),
-        outcome=ex["inquiry_id"].map(inq["outcome"]).astype(str),
-        response_minutes=ex["inquiry_id"].map(inq["answered_at"] - inq["arrived_at"])
-        .astype("float64"),
-        source=ex["prospect_id"].map(prospects.set_index("prospect_id")["source"]).astype(str),
+        channel=pd.Series(_take(inquiries["channel"], inq), index=ex.index).astype(str),
+        outcome=pd.Series(_take(inquiries["outcome"], inq), index=ex.index).astype(str),
+        response_minutes=_take(response, inq).astype("float64"),
+        source=pd.Series(_take(prospects["source"], _lookup(prospects["prospect_id"],
+                                                            ex["prospect_id"])),
+                         index=ex.index).astype(str),
         friend_referred=ex["referral_due_at"].notna(),
     )
     return ex[EXPERIENCE_ORDER].sort_values("inquiry_id", kind="stable").reset_index(drop=True)
 
 
+def _first_per_group(group: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """The row of each group (`group` >= 0) that sorts first by `keys` (earlier keys first;
+    ties keep row order): what sort_values(...).drop_duplicates(group) keeps."""
+    order = np.lexsort((*reversed(keys), group))  # lexsort sorts by its last key first
+    order = order[group[order] >= 0]
+    g = group[order]
+    return order[np.r_[True, g[1:] != g[:-1]]] if len(order) else order
+
+
 def _prospect_columns(prospects: pd.DataFrame, ex: pd.DataFrame) -> pd.DataFrame:
     """Per prospect: the experience with the practice they booked with, else their worst
     (first contacted on a tie); their lowest-starred review; counts."""
-    booked = ex["prospect_id"].map(prospects.set_index("prospect_id")["booked_with"])
-    key = np.where(ex["practice"] == booked, -1, ex["experience"].map(RANK))
-    pick = (ex.assign(_key=key).sort_values(["prospect_id", "_key", "inquiry_id"])
-            .drop_duplicates("prospect_id").set_index("prospect_id"))
-    reviewed = ex[ex["review_stars"].notna()]
-    worst = (reviewed.sort_values(["prospect_id", "review_stars", "inquiry_id"])
-             .drop_duplicates("prospect_id").set_index("prospect_id"))
-    counts = pd.crosstab(ex["prospect_id"], ex["experience"])
-    per = ex.groupby("prospect_id")
-    columns = {
-        "experience": pick["experience"], "experience_practice": pick["practice"],
-        "experience_cause": pick["cause"], "actions": pick["actions"],
-        "review_stars": worst["review_stars"], "review_site": worst["review_site"],
-        "review_cause": worst["cause"], "review_practice": worst["practice"],
-        "n_good": counts.get("good"), "n_neutral": counts.get("neutral"),
-        "n_bad": counts.get("bad"), "reviews_written": per["review_stars"].count(),
-        "friends_referred": per["friend_referred"].sum(),
+    n = len(prospects)
+    owner = _lookup(prospects["prospect_id"], ex["prospect_id"])  # prospect row; -1: none
+    booked = _take(prospects["booked_with"], owner)
+    # the key to pick by: -1 for the practice they booked with, else the experience's rank
+    # (NaN, sorting last, for a value RANK does not know)
+    kind = columns.Codes(ex["experience"])
+    rank = np.full(len(ex), np.nan)
+    for name, r in RANK.items():
+        rank[kind.eq(name)] = r
+    key = np.where(np.asarray(ex["practice"].array == booked, dtype=bool), -1, rank)
+    inquiry_id = ex["inquiry_id"].to_numpy()
+    pick = _first_per_group(owner, key, inquiry_id)
+    stars = ex["review_stars"].to_numpy()
+    reviewed = ~np.isnan(stars)
+    worst = _first_per_group(np.where(reviewed, owner, -1), stars, inquiry_id)
+
+    def chosen(rows: np.ndarray, col: str):
+        """Column `col` of the experiences `rows`, on their prospects' rows (NaN for a
+        prospect without one)."""
+        source = np.full(n, -1)
+        source[owner[rows]] = rows
+        return _take(ex[col], source)
+
+    def per_prospect(mask: np.ndarray) -> np.ndarray:
+        """How many experiences in `mask` each prospect has."""
+        return np.bincount(owner[mask & (owner >= 0)], minlength=n)
+
+    new = {
+        "experience": chosen(pick, "experience"), "experience_practice": chosen(pick, "practice"),
+        "experience_cause": chosen(pick, "cause"), "actions": chosen(pick, "actions"),
+        "review_stars": chosen(worst, "review_stars"),
+        "review_site": chosen(worst, "review_site"), "review_cause": chosen(worst, "cause"),
+        "review_practice": chosen(worst, "practice"),
+        "n_good": per_prospect(kind.eq("good")), "n_neutral": per_prospect(kind.eq("neutral")),
+        "n_bad": per_prospect(kind.eq("bad")), "reviews_written": per_prospect(reviewed),
+        "friends_referred": per_prospect(ex["friend_referred"].to_numpy(dtype=bool)),
     }
     out = prospects.copy()
-    ids = out["prospect_id"]
     for col, default in PROSPECT_DEFAULTS.items():
-        values = columns[col]
-        mapped = ids.map(values) if values is not None else pd.Series(np.nan, index=ids.index)
-        if isinstance(default, str):
-            out[col] = mapped.astype(object).where(mapped.notna(), "").astype(str)
-        else:
-            out[col] = mapped.fillna(default).astype(type(default))
+        values = pd.Series(new[col], index=out.index)
+        if isinstance(default, str):  # no such experience, or a missing text in it: ""
+            values = (values.fillna("") if isinstance(values.dtype, pd.StringDtype)
+                      else values.astype(object).where(values.notna(), ""))
+        out[col] = values.astype(type(default))
     return out
 
 
-def _metrics(reviews: pd.DataFrame, experiences: pd.DataFrame, referred: pd.DataFrame,
+@dataclass
+class _Reviews(columns.Rows):
+    practice: columns.Codes
+    cause: columns.Codes
+    stars: np.ndarray
+
+
+@dataclass
+class _Experiences(columns.Rows):
+    practice: columns.Codes
+    experience: columns.Codes
+
+
+@dataclass
+class _Referred(columns.Rows):
+    """The prospects who came by referral."""
+
+    referred_by: columns.Codes
+    booked_with: columns.Codes
+    booked_with_referrer: np.ndarray  # bool: booked_with == referred_by
+
+
+def _metrics(reviews: _Reviews, experiences: _Experiences, referred: _Referred,
              slot: str | None) -> dict:
     n = len(reviews)
-    stars = reviews["stars"] if n else pd.Series(dtype="float64")
-    bad = reviews[stars <= BAD_STARS] if n else reviews
+    bad = reviews[reviews.stars <= BAD_STARS]
     m = {
         "new_reviews": n,
-        "mean_new_stars": float(stars.mean()) if n else math.nan,
+        "mean_new_stars": columns.mean(reviews.stars),
         "new_bad_reviews": len(bad),
-        "bad_reviews_service_share": (float(bad["cause"].isin(SERVICE_CAUSES).mean())
+        "bad_reviews_service_share": (columns.count(bad.cause.isin(SERVICE_CAUSES)) / len(bad)
                                       if len(bad) else math.nan),
     }
-    causes = reviews["cause"].value_counts() if n else {}
     for cause in CAUSES:
-        m[f"new_reviews.{cause}"] = int(causes.get(cause, 0))
+        m[f"new_reviews.{cause}"] = columns.count(reviews.cause.eq(cause))
     ne = len(experiences)
-    kinds = experiences["experience"].value_counts() if ne else {}
     for kind in ("good", "neutral", "bad"):
-        m[f"experiences.{kind}"] = int(kinds.get(kind, 0))
+        m[f"experiences.{kind}"] = columns.count(experiences.experience.eq(kind))
     m["bad_experience_share"] = m["experiences.bad"] / ne if ne else math.nan
     m["referrals_generated"] = len(referred)
-    booked = referred["booked_with"] == (referred["referred_by"] if slot is None else slot)
-    m["referral_bookings"] = int(booked.sum()) if len(referred) else 0
+    booked = referred.booked_with_referrer if slot is None else referred.booked_with.eq(slot)
+    m["referral_bookings"] = columns.count(booked)
     return m
 
 
@@ -134,15 +189,24 @@ def summary_metrics(records: dict, prospects: pd.DataFrame, extra: dict) -> dict
     """`market.*` and `practices.<slot>.*` reputation metrics (flat keys, JSON-ready)."""
     if records.get("kind") != "market" or "reviews" not in extra:
         return {}
-    reviews, experiences = extra["reviews"], extra["experiences"]
-    referred = (prospects[prospects["source"] == "referral"]
-                if "source" in prospects else prospects.iloc[:0])
+    rv, ex = extra["reviews"], extra["experiences"]
+    reviews = _Reviews(practice=columns.Codes(rv["practice"]), cause=columns.Codes(rv["cause"]),
+                       stars=rv["stars"].to_numpy())
+    experiences = _Experiences(practice=columns.Codes(ex["practice"]),
+                               experience=columns.Codes(ex["experience"]))
+    referral = ((prospects["source"] == "referral").to_numpy() if "source" in prospects
+                else np.zeros(len(prospects), dtype=bool))
+    referred = _Referred(
+        referred_by=columns.Codes(prospects["referred_by"]),
+        booked_with=columns.Codes(prospects["booked_with"]),
+        booked_with_referrer=(prospects["booked_with"] == prospects["referred_by"]).to_numpy(),
+    )[referral]
     out = {f"market.{k}": v for k, v in _metrics(reviews, experiences, referred, None).items()}
     for row in records["practices"]:
         slot = row["practice"]
-        metrics = _metrics(reviews[reviews["practice"] == slot],
-                           experiences[experiences["practice"] == slot],
-                           referred[referred["referred_by"] == slot], slot)
+        metrics = _metrics(reviews[reviews.practice.eq(slot)],
+                           experiences[experiences.practice.eq(slot)],
+                           referred[referred.referred_by.eq(slot)], slot)
         metrics["rating_start"] = row.get("rating_start")
         metrics["rating_end"] = row.get("rating_end")
         metrics["rating_change"] = (row["rating_end"] - row["rating_start"]

@@ -7,6 +7,7 @@ in the README ("Outputs").
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -17,17 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import erlang, reputation
+from . import columns, erlang, reputation
+from .columns import count
 
 CHANNEL_ORDER = ["phone", "web_form", "email", "chat", "sms", "social_dm", "review_site"]
-
-
-def _frame(columns: dict, dtypes: dict | None = None) -> pd.DataFrame:
-    df = pd.DataFrame(columns)
-    for col, dtype in (dtypes or {}).items():
-        if col in df:
-            df[col] = df[col].astype(dtype)
-    return df
 
 
 def _finite(x) -> float | None:
@@ -36,11 +30,6 @@ def _finite(x) -> float | None:
         return None
     x = float(x)
     return x if math.isfinite(x) else None
-
-
-def _quantile(values: pd.Series, q: float) -> float:
-    values = values.dropna()
-    return float(values.quantile(q)) if len(values) else math.nan
 
 
 @dataclass
@@ -60,7 +49,7 @@ class RunResult:
     @classmethod
     def from_records(cls, records: dict, scenario: dict | None = None,
                      config_yaml=None) -> RunResult:
-        inquiries = _frame(
+        inquiries = columns.frame(
             records["inquiries"],
             {"inquiry_id": "int64", "prospect_id": "int64", "attempts": "int64",
              "abandoned": "bool", "voicemail": "bool", "service_answered": "bool",
@@ -69,7 +58,7 @@ class RunResult:
              "hold_minutes": "float64"},
         )
         inquiries["first_response_minutes"] = inquiries["answered_at"] - inquiries["arrived_at"]
-        prospects = _frame(
+        prospects = columns.frame(
             records["prospects"],
             {"prospect_id": "int64", "n_practices": "int64", "arrived_at": "float64",
              "booked_at": "float64", "consultation_at": "float64", "showed": "bool",
@@ -113,66 +102,148 @@ def _atomic(path: Path, write) -> None:
 
 
 def _daily_table(collected: pd.DataFrame) -> pd.DataFrame:
-    """DataCollector's rows (cumulative totals per practice) plus each day's increments."""
+    """DataCollector's rows (cumulative totals per practice) plus each day's increments,
+    sorted by day then practice."""
     df = collected.reset_index().rename(columns={"Step": "day"}).drop(columns=["AgentID"])
     df["day"] = df["day"].astype("int64")
-    df = df.sort_values(["practice", "day"], kind="stable").reset_index(drop=True)
+    day = df["day"].to_numpy()
+    practice, names = pd.factorize(df["practice"], sort=True)
+    practice[practice < 0] = len(names)  # a missing name sorts last, as in sort_values
+    # Each practice's rows in day order (np.lexsort is stable and sorts by its last key
+    # first); `first` marks each practice's first row there.
+    by_practice = np.lexsort((day, practice))
+    grouped = practice[by_practice]
+    first = np.r_[True, grouped[1:] != grouped[:-1]]
     cumulative = ["inquiries", "answered", "booked", "procedures", "revenue", "staffing_cost",
                   "reviews_posted", "referral_prospects", "referral_bookings"]
+    new = {}
     for col in [c for c in cumulative if c in df]:
-        df[f"new_{col}"] = df.groupby("practice")[col].diff().fillna(df[col])
+        # the increment on the practice's previous row, in float64 as pandas' groupby diff;
+        # where it is missing (a practice's first row), the total itself, as fillna did
+        total = df[col].to_numpy()[by_practice].astype(np.float64)
+        step = np.empty_like(total)
+        step[1:] = total[1:] - total[:-1]
+        step[first] = np.nan
+        step = np.where(np.isnan(step), total, step)
+        new[f"new_{col}"] = np.empty_like(step)
+        new[f"new_{col}"][by_practice] = step
+    df = df.assign(**new)
     cols = ["day", "practice"] + [c for c in df.columns if c not in ("day", "practice")]
-    return df[cols].sort_values(["day", "practice"], kind="stable").reset_index(drop=True)
+    return df[cols].take(np.lexsort((practice, day))).reset_index(drop=True)
 
 
-def practice_metrics(inq: pd.DataFrame, prospects: pd.DataFrame, staff: pd.DataFrame,
+@dataclass
+class _Inquiries(columns.Rows):
+    """What the summary reads of the inquiries table."""
+
+    practice: columns.Codes
+    channel: columns.Codes
+    outcome: columns.Codes
+    answered: np.ndarray  # bool: answered_at is set
+    contacted: np.ndarray  # bool: contacted_at is set
+    abandoned: np.ndarray  # bool
+    first_response: np.ndarray  # minutes; NaN when never answered
+
+    @classmethod
+    def of(cls, inq: pd.DataFrame) -> _Inquiries:
+        return cls(practice=columns.Codes(inq["practice"]),
+                   channel=columns.Codes(inq["channel"]),
+                   outcome=columns.Codes(inq["outcome"]),
+                   answered=inq["answered_at"].notna().to_numpy(),
+                   contacted=inq["contacted_at"].notna().to_numpy(),
+                   abandoned=inq["abandoned"].to_numpy(),
+                   first_response=inq["first_response_minutes"].to_numpy())
+
+
+@dataclass
+class _Prospects(columns.Rows):
+    """What the summary reads of the prospects table."""
+
+    booked_with: columns.Codes
+    converted: np.ndarray
+    showed: np.ndarray
+    revenue: np.ndarray
+
+    @classmethod
+    def of(cls, prospects: pd.DataFrame) -> _Prospects:
+        return cls(booked_with=columns.Codes(prospects["booked_with"]),
+                   converted=prospects["converted"].to_numpy(),
+                   showed=prospects["showed"].to_numpy(),
+                   revenue=prospects["revenue"].to_numpy())
+
+
+@dataclass
+class _Staff(columns.Rows):
+    """What the summary reads of the staff table (empty arrays when it has no rows)."""
+
+    practice: columns.Codes
+    role: columns.Codes
+    shift_minutes: np.ndarray
+    busy_lead_minutes: np.ndarray
+    busy_patient_minutes: np.ndarray
+
+    @classmethod
+    def of(cls, staff: pd.DataFrame) -> _Staff:
+        if not len(staff):  # a run without staff gives a table without columns
+            staff = pd.DataFrame({f.name: np.zeros(0) for f in dataclasses.fields(cls)})
+        return cls(practice=columns.Codes(staff["practice"]),
+                   role=columns.Codes(staff["role"]),
+                   shift_minutes=staff["shift_minutes"].to_numpy(),
+                   busy_lead_minutes=staff["busy_lead_minutes"].to_numpy(),
+                   busy_patient_minutes=staff["busy_patient_minutes"].to_numpy())
+
+
+def practice_metrics(inq: _Inquiries, prospects: _Prospects, staff: _Staff,
                      practice_row: dict) -> dict:
-    """The per-practice metrics of summary.json (also used for the market as a whole)."""
+    """The per-practice metrics of summary.json (also used for the market as a whole).
+
+    Sums are `np.nansum`, as pandas' `Series.sum`, so the floats are the same bit for bit."""
     n = len(inq)
-    outcome = inq["outcome"].value_counts()
-    booked = int(outcome.get("booked", 0))
+    booked = count(inq.outcome.eq("booked"))
     slot = practice_row.get("practice")
-    mine = prospects[prospects["booked_with"] == slot] if slot else prospects
-    procedures = int(mine["converted"].sum())
-    revenue = float(mine["revenue"].sum())
-    people = staff[staff["role"] != "answering_service"] if len(staff) else staff
-    shift = float(people["shift_minutes"].sum()) if len(people) else 0.0
-    busy = (float((people["busy_lead_minutes"] + people["busy_patient_minutes"]).sum())
+    mine = prospects[prospects.booked_with.eq(slot)] if slot else prospects
+    procedures = count(mine.converted)
+    revenue = float(np.nansum(mine.revenue))
+    people = staff[~staff.role.eq("answering_service")]
+    shift = float(np.nansum(people.shift_minutes)) if len(people) else 0.0
+    busy = (float(np.nansum(people.busy_lead_minutes + people.busy_patient_minutes))
             if len(people) else 0.0)
-    lead_busy = float(people["busy_lead_minutes"].sum()) if len(people) else 0.0
+    lead_busy = float(np.nansum(people.busy_lead_minutes)) if len(people) else 0.0
     cost = float(practice_row.get("staffing_cost", 0.0))
+    median, p90 = columns.quantiles(inq.first_response, (0.5, 0.9))
     m = {
         "inquiries": n,
-        "answered_share": float(inq["answered_at"].notna().mean()) if n else math.nan,
-        "contact_rate": float(inq["contacted_at"].notna().mean()) if n else math.nan,
+        "answered_share": count(inq.answered) / n if n else math.nan,
+        "contact_rate": count(inq.contacted) / n if n else math.nan,
         "booking_rate": booked / n if n else math.nan,
         "conversion_rate": procedures / n if n else math.nan,
-        "first_response_median_minutes": _quantile(inq["first_response_minutes"], 0.5),
-        "first_response_p90_minutes": _quantile(inq["first_response_minutes"], 0.9),
+        "first_response_median_minutes": median,
+        "first_response_p90_minutes": p90,
         "bookings": booked,
-        "consultations": int(mine["showed"].sum()),
+        "consultations": count(mine.showed),
         "procedures": procedures,
         "revenue": revenue,
         "staffing_cost": cost,
         "net": revenue - cost,
         "utilisation": busy / shift if shift else math.nan,
         "lead_utilisation": lead_busy / shift if shift else math.nan,
-        "lost_to_competitor": int(outcome.get("lost_to_competitor", 0)),
-        "abandoned_calls": int(inq["abandoned"].sum()),
-        "unanswered": int(outcome.get("unanswered", 0)),
-        "not_reached": int(outcome.get("not_reached", 0)),
-        "too_late": int(outcome.get("too_late", 0)),
+        "lost_to_competitor": count(inq.outcome.eq("lost_to_competitor")),
+        "abandoned_calls": count(inq.abandoned),
+        "unanswered": count(inq.outcome.eq("unanswered")),
+        "not_reached": count(inq.outcome.eq("not_reached")),
+        "too_late": count(inq.outcome.eq("too_late")),
     }
     for key in ("wages", "answering_service_fees", "auto_responder_fees", "service_calls"):
         if key in practice_row:
             m[key] = practice_row[key]
     for channel in CHANNEL_ORDER:
-        rows = inq[inq["channel"] == channel]
-        if len(rows):
-            frt = rows["first_response_minutes"]
-            m[f"inquiries.{channel}"] = len(rows)
-            m[f"first_response_median_minutes.{channel}"] = _quantile(frt, 0.5)
-            m[f"first_response_p90_minutes.{channel}"] = _quantile(frt, 0.9)
+        rows = inq.channel.eq(channel)
+        if rows.any():
+            frt = inq.first_response[rows]
+            median, p90 = columns.quantiles(frt, (0.5, 0.9))
+            m[f"inquiries.{channel}"] = len(frt)
+            m[f"first_response_median_minutes.{channel}"] = median
+            m[f"first_response_p90_minutes.{channel}"] = p90
     return m
 
 
@@ -185,19 +256,18 @@ def summarise(records, inquiries, prospects, staff) -> dict:
         "run.drain_days": records["drain_days"],
         "run.prospects": len(prospects),
     }
+    inq, pro, crew = _Inquiries.of(inquiries), _Prospects.of(prospects), _Staff.of(staff)
     rows = records["practices"]
     total = {"practice": None, "staffing_cost": sum(r["staffing_cost"] for r in rows)}
-    for key, value in practice_metrics(inquiries, prospects, staff, total).items():
+    for key, value in practice_metrics(inq, pro, crew, total).items():
         summary[f"market.{key}"] = value
     summary["market.prospects_booked_share"] = (
-        float((prospects["booked_with"] != "").mean()) if len(prospects) else math.nan
+        count(~pro.booked_with.eq("")) / len(pro) if len(pro) else math.nan
     )
     for row in rows:
         slot = row["practice"]
-        metrics = practice_metrics(
-            inquiries[inquiries["practice"] == slot], prospects,
-            staff[staff["practice"] == slot] if len(staff) else staff, row,
-        )
+        metrics = practice_metrics(inq[inq.practice.eq(slot)], pro,
+                                   crew[crew.practice.eq(slot)], row)
         metrics["rating_end"] = row.get("rating_end")
         metrics["review_count_end"] = row.get("review_count_end")
         for key, value in metrics.items():
