@@ -6,7 +6,8 @@
     python -m sim -m seed=1,2,3 hydra.sweep.dir=results/sweeps/mine   # resumable sweep
 
 Writes into the Hydra run directory (results/runs/<date>/<time>/): config.yaml (resolved),
-summary.json, inquiries/prospects/daily/staff.parquet and, for the market, figures.
+summary.json, inquiries/prospects/daily/staff.parquet and, for the market, figures
+(`figures=auto`: a single run draws them, sweep jobs do not; `always` / `never`).
 """
 
 from __future__ import annotations
@@ -30,15 +31,21 @@ def _check(cfg: DictConfig) -> None:
 def run_and_save(cfg: DictConfig) -> dict:
     """The body of one Hydra job: simulate, save the contract, draw the figures."""
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
     from . import run
-    from .analysis import plots, reputation_plots
 
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
-    out = HydraConfig.get().runtime.output_dir
+    hc = HydraConfig.get()
+    out = hc.runtime.output_dir
     result = run(cfg, progress=sys.stderr.isatty())
     result.save(out)
-    if result.summary.get("run.kind") == "market":
+    figures = str(getattr(cfg.figures, "value", cfg.figures))
+    if figures == "auto":
+        figures = "never" if hc.mode == RunMode.MULTIRUN else "always"
+    if result.summary.get("run.kind") == "market" and figures == "always":
+        from .analysis import plots, reputation_plots  # seaborn: only when drawing
+
         plots.save_first_response_figure(result.inquiries, f"{out}/first_response.png")
         reputation_plots.save_reputation_figure(result.daily, f"{out}/reputation.png")
     print(headline(result.summary))

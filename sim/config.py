@@ -76,6 +76,12 @@ class ScenarioKind(str, Enum):
     mmc = "mmc"  # one phone line, M/M/c+M: the Erlang A validation case
 
 
+class Figures(str, Enum):
+    auto = "auto"  # a single run draws its figures; the jobs of a sweep do not
+    always = "always"
+    never = "never"
+
+
 @dataclass
 class ShiftConfig:
     """One line of a roster: `staff` people of one role working these days and hours."""
@@ -361,6 +367,10 @@ class Config:
     practices: dict[str, PracticeConfig] = field(default_factory=dict)
     # Keep a log of every piece of staff work (start, end, staff); tests read it.
     record_activity: bool = False
+    # The per-run figures of `python -m sim` (first_response.png, reputation.png). `auto`:
+    # a single run draws them, sweep jobs skip them (importing seaborn and drawing take
+    # longer than a 90-day run; a sweep's output is sweep.parquet). Not read by the model.
+    figures: Figures = Figures.auto
 
 
 # --------------------------------------------------------------------------- validation

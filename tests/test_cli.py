@@ -120,3 +120,27 @@ def test_mmc_run_writes_the_output_contract(run_cli):
         se = max(summary[f"mmc.binomial_se.{metric}"], batch_se(values, day))
         observed, expected = summary[f"mmc.observed.{metric}"], summary[f"mmc.erlang_a.{metric}"]
         assert abs(observed - expected) < 4 * se, (metric, observed, expected, se)
+
+
+@pytest.mark.slow
+def test_single_runs_draw_their_figures_and_sweep_jobs_do_not_unless_asked(run_cli):
+    """`figures=auto`: a single market run writes first_response.png and reputation.png;
+    the jobs of a sweep skip them (a sweep's output is sweep.parquet), unless
+    `figures=always`; `figures=never` skips them in a single run too."""
+    def pngs(folder: Path) -> list[str]:
+        return sorted(p.name for p in folder.glob("*.png"))
+
+    drawn = ["first_response.png", "reputation.png"]
+    single = run_cli(["market.days=3", "hydra.run.dir=single"])
+    assert single.returncode == 0, single.stderr
+    assert pngs(single.cwd / "single") == drawn
+    plain = run_cli(["market.days=3", "figures=never", "hydra.run.dir=plain"])
+    assert plain.returncode == 0, plain.stderr
+    assert pngs(plain.cwd / "plain") == [] and (plain.cwd / "plain" / "summary.json").is_file()
+    swept = run_cli(["-m", "seed=1,2", "market.days=3", "hydra/launcher=basic",
+                     "hydra.sweep.dir=swept", "figures=auto,always"])
+    assert swept.returncode == 0, swept.stderr
+    table = pd.read_parquet(swept.cwd / "swept" / "sweep.parquet")
+    for _, row in table.iterrows():
+        job = swept.cwd / "swept" / row["job_dir"]
+        assert pngs(job) == (drawn if row["figures"] == "always" else []), row["job_dir"]
