@@ -25,7 +25,6 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate
 
 __all__ = ["QueueMetrics", "erlang_a_metrics", "erlang_b", "erlang_c", "erlang_c_metrics",
            "service_level", "staff_needed"]
@@ -201,6 +200,8 @@ def _a_service_level(lam: float, mu: float, c: int, theta: float, logp: np.ndarr
         scales.append(1 / abs(lam - c * mu - theta))
     pts = {mode + sign * m * s for s in scales for m in (1, 3, 10, 30, 100) for sign in (-1, 1)}
     pts = sorted(x for x in pts | {mode} if 0.0 < x < t)
+    from scipy import integrate  # here: importing it costs every run a third of a second
+
     got, _ = integrate.quad(density, 0.0, t, points=pts or None, limit=1000,
                             epsabs=1e-14, epsrel=1e-12)
     return min(now + min(got, late), 1.0)
