@@ -8,9 +8,9 @@ The question. A leadsim run costs more than the cheapest SimPy model of the same
 (interest curves, shopping lists, staff rosters, records). How much more, per customer and
 per inquiry, how much memory does each inquiry hold, and do sweeps use the cores?
 
-The design. Everything below runs in this one process, one after another, and each time is
-the best of `--repeat` runs (default 3), so the cases share the interpreter, the machine
-and its load:
+The design. Everything below runs in this one process, in `--repeat` rounds (default 3)
+that each time every case once, and each case keeps its best round: the cases share the
+interpreter, the machine and its load, and a slow spell of the machine hits all of them:
 - `bare_simpy_mmc`: the M/M/c+M line written the textbook way: a SimPy process per caller,
   `yield request | env.timeout(patience)` on a `simpy.Resource` of c servers, exponential
   handling, Python's `random`, waits appended to lists. The floor everything is a ratio to.
@@ -297,7 +297,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--n-jobs", type=int, default=-1,
                    help="joblib workers for the parallel sweep (-1 = one per core)")
     p.add_argument("--no-sweep", action="store_true", help="skip the sweep timing")
-    p.add_argument("--repeat", type=int, default=3, help="time each case this many times, "
+    p.add_argument("--repeat", type=int, default=3, help="rounds: each times every case once, "
                    "keep the best (default 3)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--profile", action="store_true",
@@ -335,28 +335,39 @@ def main(argv: list[str] | None = None) -> Path:
     common = {"repeats": args.repeat, "cores": cores, "load_1min": load}
     rows = []
 
-    print(f"benchmark: {args.repeat} repeats, {cores} cores (load {load}); {mmc_size}",
+    print(f"benchmark: {args.repeat} rounds, {cores} cores (load {load}); {mmc_size}",
           flush=True)
-    seconds, value = best_of(args.repeat, bare)
+    # Timed cases, interleaved: each round times every case once, and each case keeps its
+    # best round. A slow spell on the machine (other tenants) then hits all cases alike
+    # instead of spoiling one case's every repeat, which matters because rows are ratios.
+    timed = {"bare_simpy_mmc": bare}
+    for case, cfg in (("leadsim_mmc", mmc_cfg), ("leadsim_market", market_cfg)):
+        timed[case] = lambda c=cfg: leadsim_run(c)
+        timed[f"{case}_simulate"] = lambda c=cfg: leadsim_simulate(c)
+    best = {case: math.inf for case in timed}
+    values: dict[str, dict] = {}
+    for round_ in range(args.repeat):
+        for case, fn in timed.items():
+            seconds, values[case] = best_of(1, fn)
+            best[case] = min(best[case], seconds)
+        print(f"  round {round_ + 1}: " + ", ".join(f"{c} {best[c]:.2f} s" for c in timed),
+              flush=True)
+    floor = values["bare_simpy_mmc"]["customers"] / best["bare_simpy_mmc"]
     _, peak = traced_peak(bare)
-    floor = value["customers"] / seconds
-    rows.append(row("bare_simpy_mmc", seconds, value, floor, peak_bytes=peak,
+    value = values["bare_simpy_mmc"]
+    rows.append(row("bare_simpy_mmc", best["bare_simpy_mmc"], value, floor, peak_bytes=peak,
                     peak_bytes_per_inquiry=peak / value["inquiries"], size=mmc_size, **common))
-    print(f"  bare SimPy: {seconds:.2f} s", flush=True)
-
     for case, cfg, size in (("leadsim_mmc", mmc_cfg, mmc_size),
                             ("leadsim_market", market_cfg,
                              f"default market, {args.market_days} days")):
-        seconds, value = best_of(args.repeat, lambda c=cfg: leadsim_run(c))
         (_, held), peak = traced_peak(lambda c=cfg: leadsim_held(c))
+        value = values[case]
         n = value["inquiries"] or 1
-        rows.append(row(case, seconds, value, floor, peak_bytes=peak,
+        rows.append(row(case, best[case], value, floor, peak_bytes=peak,
                         peak_bytes_per_inquiry=peak / n, held_bytes_per_inquiry=held / n,
                         size=size, **common))
-        print(f"  {case}: {seconds:.2f} s", flush=True)
-        seconds, value = best_of(args.repeat, lambda c=cfg: leadsim_simulate(c))
-        rows.append(row(f"{case}_simulate", seconds, value, floor, size=size, **common))
-        print(f"  {case}_simulate: {seconds:.2f} s", flush=True)
+        rows.append(row(f"{case}_simulate", best[f"{case}_simulate"],
+                        values[f"{case}_simulate"], floor, size=size, **common))
 
     if not args.no_sweep:
         try:
