@@ -133,6 +133,8 @@ class LeadMarket(mesa.Model):
             sc = config.scenario
             calls = PoissonCalls(self.streams, sc.arrivals_per_hour / 60.0, sc.patience_minutes)
             self._calls = iter(calls)
+            self._calls_end = self.days * 1440.0
+            self._on_call = self._call_arrives  # one bound method, not one per caller
             self._next_call()
         else:
             self.arrivals = DailyArrivals(
@@ -156,14 +158,15 @@ class LeadMarket(mesa.Model):
         """M/M/c+M: Poisson callers to the one line, until the last day ends. Each arrival
         schedules the next (a chain of timeouts, not a process: one event per caller)."""
         gap, patience = next(self._calls)
-        if self.env.now + gap < self.days * 1440.0:
-            self.env.timeout(gap, patience).callbacks.append(self._call_arrives)
+        env = self.env
+        if env.now + gap < self._calls_end:
+            env.timeout(gap, patience).callbacks.append(self._on_call)
 
     def _call_arrives(self, event) -> None:
         line = self.practices[0]
         self._next_inquiry_id += 1
-        line.receive(Inquiry(self._next_inquiry_id, None, line, 0, "phone", self.env.now,
-                             event.value))
+        line.receive_call(Inquiry(self._next_inquiry_id, None, line, 0, "phone", self.env.now,
+                                  event.value))
         self._next_call()
 
     def _prospect_arrivals(self):
@@ -279,11 +282,9 @@ class LeadMarket(mesa.Model):
                     "answered_at", "contacted_at", "acknowledged_at", "first_attempt_at",
                     "hold_minutes", "attempts", "abandoned", "voicemail", "service_answered",
                     "outcome")
-        # one tuple per inquiry, then transposed into columns: the fastest way in Python
-        fields = [c if c != "practice" else "slot" for c in inq_cols]
-        rows = list(map(attrgetter(*fields), self.inquiries))
-        columns = list(zip(*rows)) if rows else [()] * len(fields)
-        inquiries = {c: list(col) for c, col in zip(inq_cols, columns)}
+        qs = self.inquiries  # a column at a time, in C (map + attrgetter)
+        inquiries = {c: list(map(attrgetter(c if c != "practice" else "slot"), qs))
+                     for c in inq_cols}
         slots = [p.slot for p in self.practices]  # inquiry.slot is the practice's index
         inquiries["practice"] = [slots[i] for i in inquiries["practice"]]
         pro_cols = ("prospect_id", "arrived_at", "source", "channel", "n_practices",

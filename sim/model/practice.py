@@ -145,28 +145,33 @@ class Practice(mesa.Agent):
 
     def receive(self, inq) -> None:
         """A new inquiry reaches the practice."""
-        self.n_inquiries += 1
-        self.model.inquiries.append(inq)
         if inq.channel not in self.channels:
+            self.n_inquiries += 1
+            self.model.inquiries.append(inq)
             self.close(inq, UNANSWERED)
         elif inq.channel == "phone":
             self.receive_call(inq)
         else:
+            self.n_inquiries += 1
+            self.model.inquiries.append(inq)
             if self.cfg.auto_responder.enabled:
                 inq.acknowledged_at = self.env.now
             self.schedule_first_response(inq, self.env.now)
 
     def receive_call(self, inq) -> None:
-        """A live call: picked up now, put on hold, or met by a closed line."""
+        """A new live call (on a monitored phone line): picked up now, put on hold, or met
+        by a closed line."""
+        self.n_inquiries += 1
+        self.model.inquiries.append(inq)
         inq.state = ON_HOLD
-        inq.due = self.env.now
+        now = inq.due = inq.arrived_at
         if not self.policy.answer_live_calls:
             self._line_closed(inq)
             return
         # (an idle person whose shift ends at this very minute takes nothing new)
         for idle in (self.idle_staff, self.idle_service):
             for staff in idle:
-                if staff.takes_calls and staff.shift_end > inq.due:
+                if staff.takes_calls and staff.shift_end > now:
                     idle.remove(staff)
                     staff.start_now(inq)
                     return

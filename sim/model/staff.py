@@ -76,6 +76,7 @@ class Staff:
         self.busy_lead_minutes = 0.0
         self.busy_patient_minutes = 0.0
         self.items = 0
+        self._on_done = self._done  # one bound method for every item, not one per item
         # start at time 0 before anything else happens then (as a process would)
         self._call_soon(self._next_window, URGENT)
 
@@ -134,7 +135,7 @@ class Staff:
     def _begin(self, item) -> None:
         self.item = item
         duration = self.practice.begin(self, item)
-        self.env.timeout(duration).callbacks.append(self._done)
+        self.env.timeout(duration).callbacks.append(self._on_done)
 
     def _done(self, _event) -> None:
         item, self.item = self.item, None
