@@ -128,6 +128,7 @@ class LeadMarket(mesa.Model):
             self.practices.append(Practice(self, slot, index, copy.deepcopy(pcfg), handling,
                                            patients))
         self.reputation = ReputationModel(self, config.reputation)
+        self._on_spread = self._spread_inquiry  # one bound method, not a lambda per inquiry
         self.datacollector = DataCollector(agenttype_reporters={Practice: PRACTICE_REPORTERS})
         if self.kind == ScenarioKind.mmc:
             sc = config.scenario
@@ -201,9 +202,11 @@ class LeadMarket(mesa.Model):
             if delay == 0.0:
                 self._make_inquiry(prospect, practice)
             else:
-                ev = self.env.timeout(delay)
-                ev.callbacks.append(lambda _e, p=prospect, pr=practice: self._make_inquiry(p, pr))
+                self.env.timeout(delay, (prospect, practice)).callbacks.append(self._on_spread)
         return prospect
+
+    def _spread_inquiry(self, event) -> None:
+        self._make_inquiry(*event.value)
 
     def _make_inquiry(self, prospect, practice) -> None:
         prospect.pending_inquiries -= 1

@@ -30,13 +30,17 @@ class TaskLists:
         self.heaps = {c: [] for c in channels}
         self._key = task_key_function(discipline)
         self._seq = itertools.count()
+        self.queued = 0  # entries in all heaps, closed ones not yet dropped included
 
     def push(self, inquiry) -> None:
         key = self._key(inquiry.channel, inquiry.due)
         heapq.heappush(self.heaps[inquiry.channel], (key, next(self._seq), inquiry))
+        self.queued += 1
 
     def pop_best(self, channels):
         """Remove and return the best open inquiry among these channels, or None."""
+        if not self.queued:  # nothing waiting anywhere (most looks at an idle practice)
+            return None
         best_heap, best_key = None, None
         for c in channels:
             heap = self.heaps.get(c)
@@ -44,10 +48,12 @@ class TaskLists:
                 continue
             while heap and heap[0][2].outcome is not None:  # closed meanwhile: drop
                 heapq.heappop(heap)
+                self.queued -= 1
             if heap and (best_key is None or heap[0][0] < best_key):
                 best_heap, best_key = heap, heap[0][0]
         if best_heap is None:
             return None
+        self.queued -= 1
         return heapq.heappop(best_heap)[2]
 
     def __len__(self) -> int:

@@ -79,6 +79,7 @@ class Practice(mesa.Agent):
         self.n_procedures = 0
         self.revenue = 0.0
         self.service_calls = 0
+        self._on_due = self._attempt_due  # one bound method for every scheduled attempt
         self.staff = self._build_staff(model.horizon_days)
 
     # ---------------------------------------------------------------- construction
@@ -215,7 +216,10 @@ class Practice(mesa.Agent):
         if due <= now:
             self.add_task(inq)
         else:
-            self.env.timeout(due - now).callbacks.append(lambda _e, inq=inq: self.add_task(inq))
+            self.env.timeout(due - now, inq).callbacks.append(self._on_due)
+
+    def _attempt_due(self, event) -> None:
+        self.add_task(event.value)
 
     def add_task(self, inq) -> None:
         """An attempt is due: give it to an idle person who can work it, or queue it."""

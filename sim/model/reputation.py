@@ -203,6 +203,12 @@ REPUTATION_REPORTERS = {
 # --------------------------------------------------------------------------- the model
 
 
+def _call_value(event) -> None:
+    """The callback of a timeout whose value is (function, arguments)."""
+    fn, args = event.value
+    fn(*args)
+
+
 class ReputationModel:
     """Judgements, actions, reviews, referrals, badges and weights for a LeadMarket.
 
@@ -348,7 +354,7 @@ class ReputationModel:
         if t <= now:
             fn(*args)
         else:
-            self.env.timeout(t - now).callbacks.append(lambda _e: fn(*args))
+            self.env.timeout(t - now, (fn, args)).callbacks.append(_call_value)
 
     def _post(self, practice, prospect_id, stars, site, cause, experience, channel, at):
         """A review appears: the rating is the running mean of every review."""
