@@ -26,7 +26,7 @@ run: $(STAMP)
 	$(BIN)/python -m experiments.compare_staffing $(ARGS)
 
 test: $(STAMP)
-	$(BIN)/ruff check sim experiments tests
+	$(BIN)/ruff check sim experiments tests hydra_plugins
 	$(BIN)/python -m pytest -n auto -q $(ARGS)
 
 demo: $(STAMP)

@@ -3,15 +3,17 @@
 Every leadsim app (`python -m sim`, `python -m experiments.*`) checks its command line
 before Hydra starts a run: the overrides are composed with the compose API and validated,
 so a typo or a bad value is reported in one line, with a non-zero exit, before any output
-folder is created.
+folder is created. `SweepChecker` validates the jobs of a sweep while composing only a few
+of them; `preflight` and leadsim's Hydra sweeper (hydra_plugins/leadsim_sweeper) use it.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable
-from pathlib import Path
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .config import ConfigError, one_line, register_configs
 
@@ -31,8 +33,10 @@ def ensure_registered() -> None:
         _registered = True
 
 
-def compose(overrides: list[str], config_name: str = "config"):
-    """Compose `config_name` with overrides; Hydra's errors become ConfigError (one line)."""
+def compose(overrides: list[str], config_name: str = "config", hydra_node: bool = False):
+    """Compose `config_name` with overrides; Hydra's errors become ConfigError (one line).
+
+    `hydra_node=True` keeps the `hydra` node (as a Hydra job's config has it)."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
@@ -42,7 +46,8 @@ def compose(overrides: list[str], config_name: str = "config"):
         GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
-            return hydra_compose(config_name=config_name, overrides=overrides)
+            return hydra_compose(config_name=config_name, overrides=overrides,
+                                 return_hydra_config=hydra_node)
     except ConfigError:
         raise
     except Exception as exc:  # Hydra / OmegaConf errors: keep the line that names the key
@@ -107,59 +112,133 @@ def sweep_variants(overrides: list[str]) -> list[list[str]]:
     return variants
 
 
-def _is_group(key: str) -> bool:
-    """Whether an override key picks a config-group option (`plan`, `practice@...`)."""
-    key = key.lstrip("+~")
-    return "@" in key or ("." not in key and (Path(config_dir()) / key).is_dir())
+class SweepChecker:
+    """Validates the jobs of a sweep (override lists with the same keys) and composes few.
+
+    Composing one leadsim config costs a third of a second (OmegaConf merges of the
+    structured schema): a sweep over `seed=range(1,1001)` must not compose a thousand
+    times. So the first job with a given set of config-group choices is composed in full
+    by `compose(overrides)`, which returns the config with its `hydra` node (the choices
+    are read from it), and becomes the reference for those choices. Every later job with
+    the same choices is checked as its reference with the job's plain values set the way
+    Hydra sets a command-line override (`OmegaConf.update(cfg, key, value, merge=True)`),
+    which takes microseconds. Whatever could change more than a value is composed in
+    full: a config-group choice, a deletion, a dict merged into a node, Hydra's own
+    settings. A job that fails on its patched reference is composed in full as well, so
+    an error is always the one a full composition gives.
+
+    `check(cfg)` adds the app's own validation (cfg without `hydra`; raise ConfigError).
+    Calling the checker with a bad job raises ConfigError, one line naming the key.
+    `composed` counts the full compositions; `keep` bounds the references held.
+    """
+
+    def __init__(self, compose: Callable[[list[str]], Any], check: Callable | None = None,
+                 keep: int = 32) -> None:
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        self.compose, self.check, self.keep = compose, check, keep
+        self.composed = 0
+        self._groups: set[str] = set()  # config groups seen in the composed configs
+        self._references: OrderedDict[tuple[str, ...], _Reference] = OrderedDict()
+        self._parser = OverridesParser.create()
+        self._parsed: dict[str, Any] = {}
+
+    def __call__(self, overrides: Sequence[str]) -> None:
+        overrides = list(overrides)
+        parsed = self._parse(overrides)
+        if not self._references:  # the first job: the group names come from its config
+            self._compose_and_check(overrides, parsed, keep=True)
+            return
+        choices = self._choices(parsed)
+        reference = self._references.get(choices)
+        plain = [o for o in parsed if not self._needs_compose(o)]
+        if reference is None or not reference.can_patch(plain):
+            self._compose_and_check(overrides, parsed, keep=reference is None)
+            return
+        self._references.move_to_end(choices)
+        try:
+            reference.patch(plain)
+            if self.check is not None:
+                self.check(reference.cfg)
+        except Exception:  # let a full composition give the verdict (and the message)
+            self._compose_and_check(overrides, parsed, keep=False)
+
+    def _parse(self, overrides: list[str]) -> list:
+        new = [o for o in overrides if o not in self._parsed]
+        if new:
+            self._parsed.update(zip(new, self._parser.parse_overrides(new)))
+        return [self._parsed[o] for o in overrides]
+
+    def _needs_compose(self, o) -> bool:
+        """Whether an override can change more than one value of the composed config."""
+        key = o.key_or_group
+        return (o.is_delete() or o.package is not None or key in self._groups
+                or key == "hydra" or key.startswith(("hydra.", "hydra/"))
+                or isinstance(o.value(), dict))
+
+    def _choices(self, parsed: list) -> tuple[str, ...]:
+        return tuple(o.input_line for o in parsed if self._needs_compose(o))
+
+    def _compose_and_check(self, overrides: list[str], parsed: list, keep: bool) -> None:
+        from omegaconf import open_dict, read_write
+
+        self.composed += 1
+        try:
+            cfg = self.compose(overrides)
+        except ConfigError:
+            raise
+        except Exception as exc:  # Hydra / OmegaConf errors: keep the line that names the key
+            raise ConfigError(hydra_message(exc, overrides)) from None
+        self._groups.update(str(k).split("@")[0] for k in cfg.hydra.runtime.choices)
+        with read_write(cfg), open_dict(cfg):  # the app's config, as a job receives it
+            del cfg["hydra"]
+        self._check(cfg, overrides)
+        if keep:
+            choices = self._choices(parsed)
+            plain = [o for o in parsed if not self._needs_compose(o)]
+            self._references[choices] = _Reference(cfg, plain)
+            while len(self._references) > self.keep:
+                self._references.popitem(last=False)
+
+    def _check(self, cfg, overrides: list[str]) -> None:
+        if self.check is None:
+            return
+        try:
+            self.check(cfg)
+        except ConfigError:
+            raise
+        except Exception as exc:
+            raise ConfigError(hydra_message(exc, overrides)) from None
 
 
-def _check_variant(base, base_overrides, overrides, config_name, check) -> None:
-    """Check one sweep variant. One that only changes plain values is checked as the base
-    config with those values set (milliseconds); a group choice is composed afresh: a sweep
-    over `seed=range(1,1001)` must not compose a thousand times."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
+class _Reference:
+    """A composed app config and, by key, the plain override now set in it."""
 
-    changed = [o for o in overrides if o not in base_overrides]
-    parsed = OverridesParser.create().parse_overrides(changed)
-    if any(_is_group(o.key_or_group) or o.is_add() or o.is_delete() for o in parsed):
-        cfg = compose(overrides, config_name)
-        if check is not None:
-            check(cfg)
-        return
-    try:
-        with _Patched(base, parsed) as cfg:
-            if check is not None:
-                check(cfg)
-    except ConfigError:
-        raise
-    except Exception as exc:
-        raise ConfigError(hydra_message(exc, overrides)) from None
+    def __init__(self, cfg, plain: list) -> None:
+        self.cfg = cfg
+        self.values: dict[str, str | None] = {o.get_key_element(): o.input_line for o in plain}
 
+    def can_patch(self, plain: list) -> bool:
+        """The same plain keys as the reference, each once, none inside another (setting
+        `a.b` after `a` is not the same as setting it in a fresh composition)."""
+        keys = sorted(o.get_key_element() for o in plain)
+        if keys != sorted(self.values) or len(set(keys)) != len(keys):
+            return False
+        paths = sorted(o.key_or_group for o in plain)
+        return not any(b.startswith((a + ".", a + "[")) for a, b in zip(paths, paths[1:]))
 
-class _Patched:
-    """The base config with one variant's plain values set, restored on exit (a deep copy
-    of a composed config costs more than checking it)."""
-
-    def __init__(self, base, overrides):
-        self.base, self.overrides, self.saved = base, overrides, []
-
-    def __enter__(self):
-        from omegaconf import DictConfig, ListConfig, OmegaConf
-
-        for o in self.overrides:
-            old = OmegaConf.select(self.base, o.key_or_group, throw_on_missing=False)
-            if isinstance(old, DictConfig | ListConfig):
-                old = OmegaConf.to_container(old)
-            self.saved.append((o.key_or_group, old))
-            OmegaConf.update(self.base, o.key_or_group, o.value(), merge=False)
-        return self.base
-
-    def __exit__(self, *exc):
+    def patch(self, plain: list) -> None:
+        """Set the values that differ from those set now, as Hydra applies an override."""
         from omegaconf import OmegaConf
 
-        for key, old in reversed(self.saved):
-            OmegaConf.update(self.base, key, old, merge=False)
-        return False
+        for o in plain:
+            key = o.get_key_element()
+            if self.values[key] == o.input_line:
+                continue
+            self.values[key] = None  # unknown until set: a failed merge may leave half a list
+            OmegaConf.update(self.cfg, o.key_or_group, o.value(), merge=True,
+                             force_add=o.is_add() or o.is_force_add())
+            self.values[key] = o.input_line
 
 
 def preflight(argv: list[str], config_name: str, check: Callable | None = None) -> None:
@@ -173,11 +252,9 @@ def preflight(argv: list[str], config_name: str, check: Callable | None = None) 
     app_args = [a for a in args if not a.startswith("hydra/") and not a.startswith("hydra.")]
     try:
         variants = sweep_variants(app_args) if multirun else [app_args]
-        base = compose(variants[0], config_name)
-        if check is not None:
-            check(base)
-        for overrides in variants[1:]:
-            _check_variant(base, variants[0], overrides, config_name, check)
+        checker = SweepChecker(lambda o: compose(o, config_name, hydra_node=True), check)
+        for overrides in variants:
+            checker(overrides)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

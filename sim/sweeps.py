@@ -53,6 +53,8 @@ TABLE = "sweep.parquet"
 FAILURES = "sweep_failures.csv"
 FAIL_ENV = "LEADSIM_FAIL_JOB"
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+# leadsim's sweeper (hydra_plugins/leadsim_sweeper) expands a sweep as BasicSweeper does
+LEADSIM_SWEEPER = "hydra_plugins.leadsim_sweeper.leadsim_sweeper.LeadsimSweeper"
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -247,15 +249,16 @@ def exit_code() -> int:
 
 
 def expected_jobs(config) -> list[list[str]] | None:
-    """The jobs Hydra's basic sweeper will launch, each a list of overrides, in job order.
-    None for other sweepers (then every job folder under the sweep folder is reported)."""
+    """The jobs Hydra's basic sweeper (or leadsim's) will launch, each a list of overrides,
+    in job order. None for other sweepers (then every job folder under the sweep folder is
+    reported)."""
     try:
         from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
         from hydra.core.override_parser.overrides_parser import OverridesParser
         from omegaconf import OmegaConf
 
         sweeper = config.hydra.sweeper
-        if sweeper.get("_target_") != BASIC_SWEEPER:
+        if sweeper.get("_target_") not in (BASIC_SWEEPER, LEADSIM_SWEEPER):
             return None
         params = sweeper.get("params")
         params = OmegaConf.to_container(params, resolve=False) if params is not None else {}

@@ -1,0 +1,149 @@
+"""leadsim's Hydra sweeper (hydra_plugins/leadsim_sweeper): BasicSweeper's jobs, checked
+without composing each one, and a bad job refused in one line before any job runs."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+
+import pytest
+from test_config import names_key
+
+from sim import CONFIG_DIR, sweeps
+from sim.hydra_support import SweepChecker, compose, ensure_registered
+
+
+@pytest.fixture
+def sweeper_for():
+    """`sweeper_for(overrides)`: the sweeper Hydra instantiates for `python -m sim -m
+    OVERRIDES`, its jobs (in order, one batch), and `calls`, the configs it has composed."""
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.plugins import Plugins
+    from hydra.core.utils import JobReturn
+    from hydra.types import HydraContext, RunMode
+
+    def make(overrides: list[str]):
+        loader = GlobalHydra.instance().config_loader()
+        master = loader.load_configuration("config", overrides, RunMode.MULTIRUN)
+        sweeper = Plugins.instance().instantiate_sweeper(
+            hydra_context=HydraContext(config_loader=loader, callbacks=None),
+            task_function=lambda cfg: JobReturn(), config=master)
+        calls: list[list[str]] = []
+        compose_job = loader.load_sweep_config
+
+        def counted(master_config, sweep_overrides):
+            calls.append(list(sweep_overrides))
+            return compose_job(master_config=master_config, sweep_overrides=sweep_overrides)
+
+        loader.load_sweep_config = counted  # the one way the sweeper composes a config
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        parsed = OverridesParser.create().parse_overrides(sweeper._parse_config() + overrides)
+        jobs = [job for batch in sweeper.split_arguments(parsed, None) for job in batch]
+        return sweeper, jobs, calls
+
+    ensure_registered()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        yield make
+    GlobalHydra.instance().clear()
+
+
+@pytest.mark.slow
+def test_a_sweep_composes_one_config_per_plan_and_refuses_a_bad_job_in_one_line(sweeper_for):
+    sweeper, jobs, calls = sweeper_for(["+sweeps=staffing_x_delay"])
+    assert type(sweeper).__module__ + "." + type(sweeper).__name__ == sweeps.LEADSIM_SWEEPER
+    assert len(jobs) == 6 * 5 * 3 == len(sweeps.expected_jobs(sweeper.config))
+    sweeper.validate_batch_is_legal(jobs)
+    # one full composition per staffing plan (a config-group choice), not one per job
+    assert len(calls) == 6
+    assert {c[0] for c in calls} == {j[0] for j in jobs} and all(c[0].startswith("plan=")
+                                                               for c in calls)
+
+    from hydra.errors import ConfigCompositionException
+
+    bad_values = [("seed=2", "seed=-2", "seed"),
+                  ("practices.alpha.policy.first_response_delay_minutes=15",
+                   "practices.alpha.policy.first_response_delay_minutes=-15",
+                   "practices.alpha.policy.first_response_delay_minutes"),
+                  ("seed=2", "seed=two", "seed"),             # not even an integer
+                  ("plan=saturday_shift", "plan=sunday_shift", "plan")]  # no such option
+    for good, bad, key in bad_values:
+        batch = [list(j) for j in jobs]
+        victim = next(i for i, j in enumerate(batch) if good in j and i > 40)
+        batch[victim] = [bad if o == good else o for o in batch[victim]]
+        with pytest.raises(ConfigCompositionException) as info:
+            sweeper.validate_batch_is_legal(batch)
+        message = str(info.value)
+        assert "\n" not in message and message.startswith("error: "), message
+        assert names_key(message, key), message
+        assert " ".join(batch[victim]) in message  # and which job it is
+    # a bad job costs one full composition (its verdict), the rest were composed already
+    assert len(calls) == 6 + len(bad_values)
+
+
+@pytest.mark.slow
+def test_each_job_is_checked_with_the_config_hydra_composes_for_it():
+    from omegaconf import OmegaConf
+
+    ensure_registered()
+    seen: dict[tuple[str, ...], str] = {}
+    current: list[str] = []
+
+    def record(cfg) -> None:
+        seen[tuple(current)] = OmegaConf.to_yaml(cfg)
+
+    checker = SweepChecker(lambda o: compose(o, hydra_node=True), record)
+    # the group choice changes every job, so patched values must not leak between jobs;
+    # a list value, a forced addition and an interpolation are set as Hydra sets them
+    jobs = [list(j) for j in itertools.product(
+        ["market.shopping_list=[1.0]", "market.shopping_list=[0.5,0.5]"],
+        ["++record_activity=true", "++record_activity=false"],
+        ["seed=${market.days}", "seed=3"],
+        ["plan=current", "plan=second_front_desk"])]
+    for job in jobs:
+        current[:] = job
+        checker(job)
+    assert checker.composed == 2
+    for job in jobs[::3] + jobs[-1:]:  # a sample: each full composition takes 0.3 s
+        assert seen[tuple(job)] == OmegaConf.to_yaml(compose(job)), job
+
+
+def test_the_example_sweeps_use_the_leadsim_sweeper():
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    ensure_registered()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = hydra_compose("config", overrides=["+sweeps=shopping_x_decay"],
+                            return_hydra_config=True)
+    GlobalHydra.instance().clear()
+    assert cfg.hydra.sweeper._target_ == sweeps.LEADSIM_SWEEPER
+    assert cfg.hydra.sweeper.check == "sim.config.to_config"
+    assert len(sweeps.expected_jobs(cfg)) == 4 * 4 * 2
+
+
+def test_a_bad_value_in_a_config_file_sweep_is_refused_before_any_job(tmp_path):
+    (tmp_path / "conf" / "sweeps").mkdir(parents=True)
+    # -3 composes (an int) but is no seed: only leadsim's validation refuses it
+    (tmp_path / "conf" / "sweeps" / "mine.yaml").write_text(
+        "# @package _global_\nhydra:\n  sweeper:\n    params:\n"
+        "      seed: 1,2,-3\n      market.days: '1'\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR", sweeps.FAIL_ENV)}
+    sweep_dir = tmp_path / "sweep"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "-m", "--config-dir", str(tmp_path / "conf"),
+         "+sweeps=mine", f"hydra.sweep.dir={sweep_dir}", "hydra/launcher=basic"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        stdin=subprocess.DEVNULL)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stdout + proc.stderr
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and names_key(errors[0], "seed"), proc.stderr
+    assert "seed=-3 market.days=1 +sweeps=mine" in errors[0]
+    assert not (sweep_dir.is_dir() and any(p.is_dir() for p in sweep_dir.iterdir())), "a job ran"
