@@ -56,3 +56,23 @@ def test_same_seed_same_bytes_in_another_process(tmp_path):
     assert here.keys() == there.keys()
     for name in here:
         assert here[name] == there[name], f"{name} differs between processes"
+
+
+@pytest.mark.parametrize("as_composed", [True, False], ids=["dictconfig", "dataclass"])
+def test_the_saved_config_yaml_reruns_the_same_run(tmp_path, as_composed):
+    """config.yaml is the whole resolved configuration: a run loaded from it reproduces the
+    run bit for bit, whether the run was given Hydra's composed DictConfig (as a job is)
+    or a validated Config."""
+    from omegaconf import OmegaConf
+
+    from sim.config import Config, to_config
+    from sim.hydra_support import compose
+
+    overrides = MARKET + ["seed=5", "plan=autoreply_callback_5min", "market.days=10"]
+    cfg = compose(overrides, "config") if as_composed else sim.load_config(overrides)
+    sim.run(cfg).save(tmp_path / "first")
+    saved = OmegaConf.load(tmp_path / "first" / "config.yaml")
+    again = to_config(OmegaConf.merge(OmegaConf.structured(Config), saved))
+    sim.run(again).save(tmp_path / "again")
+    assert contract_bytes(tmp_path / "first") == contract_bytes(tmp_path / "again")
+    assert again.practices["alpha"].policy.first_response_delay_minutes == 0.0
