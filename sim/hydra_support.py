@@ -112,6 +112,26 @@ def sweep_variants(overrides: list[str]) -> list[list[str]]:
     return variants
 
 
+def config_sweep(cfg) -> dict:
+    """The sweep a composed config (with its `hydra` node) defines: key -> swept values."""
+    from omegaconf import OmegaConf
+
+    params = OmegaConf.select(cfg, "hydra.sweeper.params", default=None)
+    return OmegaConf.to_container(params, resolve=False) if params else {}
+
+
+def with_config_sweep(params: dict, overrides: list[str]) -> list[str]:
+    """The config's sweep and the command line as one override list, as Hydra's basic
+    sweeper combines them: a key given on the command line replaces the config's."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    lines = [f"{k}={v}" for k, v in params.items()] + list(overrides)
+    merged: dict[str, str] = {}
+    for o in OverridesParser.create().parse_overrides(lines):
+        merged[o.get_key_element()] = o.input_line
+    return list(merged.values())
+
+
 class SweepChecker:
     """Validates the jobs of a sweep (override lists with the same keys) and composes few.
 
@@ -252,8 +272,19 @@ def preflight(argv: list[str], config_name: str, check: Callable | None = None) 
     app_args = [a for a in args if not a.startswith("hydra/") and not a.startswith("hydra.")]
     try:
         variants = sweep_variants(app_args) if multirun else [app_args]
-        checker = SweepChecker(lambda o: compose(o, config_name, hydra_node=True), check)
-        for overrides in variants:
+        params: dict = {}  # a sweep the config itself defines (+sweeps=...: hydra.sweeper.params)
+
+        def compose_job(overrides: list[str]):
+            cfg = compose(overrides, config_name, hydra_node=True)
+            if multirun and not params:
+                params.update(config_sweep(cfg))
+            return cfg
+
+        checker = SweepChecker(compose_job, check)
+        checker(variants[0])
+        if params:  # every value of the config's sweep too, before Hydra writes anything
+            variants = sweep_variants(with_config_sweep(params, app_args))
+        for overrides in variants[1:]:
             checker(overrides)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

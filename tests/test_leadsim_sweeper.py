@@ -147,3 +147,33 @@ def test_a_bad_value_in_a_config_file_sweep_is_refused_before_any_job(tmp_path):
     assert len(errors) == 1 and names_key(errors[0], "seed"), proc.stderr
     assert "seed=-3 market.days=1 +sweeps=mine" in errors[0]
     assert not (sweep_dir.is_dir() and any(p.is_dir() for p in sweep_dir.iterdir())), "a job ran"
+
+
+def test_the_command_line_check_covers_a_sweep_defined_in_a_config_file(tmp_path, capsys,
+                                                                          monkeypatch):
+    """`python -m sim -m +sweeps=<file>`: a bad value in the file's `hydra.sweeper.params`
+    is refused by the preflight (exit 2, one line naming the key), before Hydra writes a
+    sweep folder; a key given on the command line replaces the file's values, as in Hydra."""
+    import shutil
+
+    from sim import hydra_support
+    from sim.__main__ import _check
+
+    conf = tmp_path / "conf"
+    shutil.copytree(CONFIG_DIR, conf)
+    (conf / "sweeps").mkdir()
+    (conf / "sweeps" / "mine.yaml").write_text(
+        "# @package _global_\nhydra:\n  sweeper:\n    params:\n"
+        "      seed: 1,2\n      market.days: 1,-4\n")
+    monkeypatch.setattr(hydra_support, "config_dir", lambda: str(conf))
+    with pytest.raises(SystemExit) as exit_:
+        hydra_support.preflight(["-m", "+sweeps=mine", "hydra.sweep.dir=nowhere"], "config",
+                                _check)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and names_key(err[0], "market.days"), err
+    assert not (tmp_path / "nowhere").exists()
+    # the command line's market.days replaces the file's bad value: nothing to refuse
+    hydra_support.preflight(["-m", "+sweeps=mine", "market.days=2"], "config", _check)
+    assert hydra_support.with_config_sweep({"seed": "1,2", "market.days": "1,-4"},
+                                           ["market.days=2"]) == ["seed=1,2", "market.days=2"]
