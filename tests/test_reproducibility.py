@@ -76,3 +76,18 @@ def test_the_saved_config_yaml_reruns_the_same_run(tmp_path, as_composed):
     sim.run(again).save(tmp_path / "again")
     assert contract_bytes(tmp_path / "first") == contract_bytes(tmp_path / "again")
     assert again.practices["alpha"].policy.first_response_delay_minutes == 0.0
+
+
+def test_the_digest_fingerprints_a_run_and_only_that_run(capsys):
+    """experiments.digest (the check that a refactor changed nothing) gives one run the
+    same fingerprint every time and another seed another one; it takes no arguments."""
+    from experiments.digest import digest, main
+
+    first, again = digest(MARKET + ["seed=2"]), digest(MARKET + ["seed=2"])
+    assert {"inquiries.parquet", "prospects.parquet", "summary.json"} <= set(first)
+    assert "config.yaml" not in first
+    assert first == again
+    assert digest(MARKET + ["seed=3"])["inquiries.parquet"] != first["inquiries.parquet"]
+    with pytest.raises(SystemExit) as exit_:
+        main(["--seed"])
+    assert exit_.value.code == 2 and capsys.readouterr().err.startswith("error: --seed")
