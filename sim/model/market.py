@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from operator import attrgetter
 
 import mesa
+import numpy as np
 import simpy
 from mesa.agent import Agent
 from mesa.datacollection import DataCollector
@@ -75,6 +76,16 @@ def gc_paused():
     finally:
         if was_enabled:
             gc.enable()
+
+
+# The numeric and boolean columns of the inquiry records (the rest are text).
+INQUIRY_DTYPES = {
+    "inquiry_id": np.int64, "prospect_id": np.int64, "attempts": np.int64,
+    "arrived_at": np.float64, "answered_at": np.float64, "contacted_at": np.float64,
+    "acknowledged_at": np.float64, "first_attempt_at": np.float64,
+    "hold_minutes": np.float64, "abandoned": np.bool_, "voicemail": np.bool_,
+    "service_answered": np.bool_,
+}
 
 
 def mmc_practice(cfg: Config) -> PracticeConfig:
@@ -164,11 +175,13 @@ class LeadMarket(mesa.Model):
             env.timeout(gap, patience).callbacks.append(self._on_call)
 
     def _call_arrives(self, event) -> None:
-        line = self.practices[0]
+        line, env = self.practices[0], self.env
         self._next_inquiry_id += 1
-        line.receive_call(Inquiry(self._next_inquiry_id, None, line, 0, "phone", self.env.now,
+        line.receive_call(Inquiry(self._next_inquiry_id, None, line, 0, "phone", env.now,
                                   event.value))
-        self._next_call()
+        gap, patience = next(self._calls)  # the next caller (as _next_call, inlined)
+        if env.now + gap < self._calls_end:
+            env.timeout(gap, patience).callbacks.append(self._on_call)
 
     def _prospect_arrivals(self):
         env = self.env
@@ -285,9 +298,15 @@ class LeadMarket(mesa.Model):
                     "answered_at", "contacted_at", "acknowledged_at", "first_attempt_at",
                     "hold_minutes", "attempts", "abandoned", "voicemail", "service_answered",
                     "outcome")
-        qs = self.inquiries  # a column at a time, in C (map + attrgetter)
-        inquiries = {c: list(map(attrgetter(c if c != "practice" else "slot"), qs))
-                     for c in inq_cols}
+        # A column at a time, in C (map + attrgetter); numbers and flags straight into
+        # typed numpy arrays (the tables would convert the lists anyway), text as lists.
+        qs, n = self.inquiries, len(self.inquiries)
+        inquiries = {}
+        for c in inq_cols:
+            values = map(attrgetter(c if c != "practice" else "slot"), qs)
+            dtype = INQUIRY_DTYPES.get(c)
+            inquiries[c] = (np.fromiter(values, dtype=dtype, count=n) if dtype is not None
+                            else list(values))
         slots = [p.slot for p in self.practices]  # inquiry.slot is the practice's index
         inquiries["practice"] = [slots[i] for i in inquiries["practice"]]
         pro_cols = ("prospect_id", "arrived_at", "source", "channel", "n_practices",
