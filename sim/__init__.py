@@ -35,7 +35,7 @@ def run(cfg: Config | Any, progress: bool = False):
     from omegaconf import DictConfig, OmegaConf
 
     from .analysis.tables import RunResult
-    from .model import LeadMarket, gc_paused
+    from .model import LeadMarket
 
     source, cfg = cfg, to_config(cfg)
 
@@ -45,20 +45,18 @@ def run(cfg: Config | Any, progress: bool = False):
             return OmegaConf.to_yaml(source, resolve=True)
         return OmegaConf.to_yaml(OmegaConf.structured(cfg))
 
-    with gc_paused():  # the whole run allocates much and frees by reference counting
-        model = LeadMarket(cfg)
-        if progress:
-            from tqdm import tqdm
+    model = LeadMarket(cfg)
+    if progress:
+        from tqdm import tqdm
 
-            with tqdm(total=model.horizon_days, unit="day", desc="simulating",
-                      leave=False) as bar:
-                while model.steps < model.horizon_days:
-                    model.step()
-                    bar.update()
-            model.finish()
-        else:
-            model.run()
-        records = model.records()
-        del model
-        return RunResult.from_records(records, scenario=asdict(cfg.scenario),
-                                      config_yaml=yaml)
+        with tqdm(total=model.horizon_days, unit="day", desc="simulating",
+                  leave=False) as bar:
+            while model.steps < model.horizon_days:
+                model.step()
+                bar.update()
+        model.finish()
+    else:
+        model.run()
+    records = model.records()
+    return RunResult.from_records(records, scenario=asdict(cfg.scenario),
+                                  config_yaml=yaml)

@@ -9,6 +9,6 @@ import mesa as _mesa  # noqa: E402,F401  (mesa's batchrunner forces the spawn st
 # and forcing spawn would make every fork-based pool re-import the world.
 _mp.set_start_method(_start_method, force=True)
 
-from .market import LeadMarket, gc_paused  # noqa: E402
+from .market import LeadMarket  # noqa: E402
 
-__all__ = ["LeadMarket", "gc_paused"]
+__all__ = ["LeadMarket"]

@@ -13,9 +13,7 @@ and returns plain records (lists and dicts); it knows nothing of files, plots or
 from __future__ import annotations
 
 import copy
-import gc
 import math
-from contextlib import contextmanager
 from operator import attrgetter
 
 import mesa
@@ -57,25 +55,6 @@ PRACTICE_REPORTERS = {
     "review_count": "review_count",
     **REPUTATION_REPORTERS,  # reviews, badges, bad word, referrals, weight (reputation.py)
 }
-
-
-@contextmanager
-def gc_paused():
-    """Python's cyclic garbage collector off while a run simulates and builds its records.
-
-    A run allocates hundreds of thousands of small objects: inquiries that live to the end,
-    and events, draws and agents that die young, freed at once by reference counting
-    (finished prospects and inquiries are unlinked on purpose, see `prospect_done`). The
-    collector, triggered by allocation counts, keeps re-scanning the long-lived ones and
-    found nothing to free, at up to a quarter of a market run's time. What cyclic garbage
-    there is gets collected once the run is over."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # The numeric and boolean columns of the inquiry records (the rest are text).
@@ -273,10 +252,9 @@ class LeadMarket(mesa.Model):
 
     def run(self) -> LeadMarket:
         """Run every day of the horizon, then close what is still open."""
-        with gc_paused():
-            while self.steps < self.horizon_days:
-                self.step()
-            self.finish()
+        while self.steps < self.horizon_days:
+            self.step()
+        self.finish()
         return self
 
     def finish(self) -> None:
@@ -290,10 +268,6 @@ class LeadMarket(mesa.Model):
 
     def records(self) -> dict:
         """Everything the analysis needs, as plain Python data."""
-        with gc_paused():
-            return self._records()
-
-    def _records(self) -> dict:
         inq_cols = ("inquiry_id", "prospect_id", "practice", "channel", "arrived_at",
                     "answered_at", "contacted_at", "acknowledged_at", "first_attempt_at",
                     "hold_minutes", "attempts", "abandoned", "voicemail", "service_answered",
