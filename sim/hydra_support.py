@@ -13,6 +13,7 @@ import re
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from .config import ConfigError, one_line, register_configs
@@ -91,17 +92,22 @@ def _field_names(class_name: str) -> list[str]:
     return [f.name for f in fields(cls)] if cls is not None else []
 
 
-def sweep_variants(overrides: list[str]) -> list[list[str]]:
+def sweep_variants(overrides: list[str], config_name: str = "config") -> list[list[str]]:
     """For a multirun command line, plain override lists that together use every swept
-    value once (each value with the other sweeps at their first value)."""
+    value once (each value with the other sweeps at their first value). A `glob(...)`
+    sweep of a config group lists the group's options in the app's config search path."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    parsed = OverridesParser.create().parse_overrides(overrides)
+    parsed = OverridesParser.create(config_loader=_config_loader(config_name)
+                                    ).parse_overrides(overrides)
     choices = []
     for o in parsed:
         if o.is_sweep_override():
             key = o.get_key_element()
             choices.append([f"{key}={v}" for v in o.sweep_string_iterator()])
+            if not choices[-1]:
+                raise ConfigError(f"{key}: '{o.input_line}' sweeps no value (allowed: a "
+                                  "sweep with at least one value)")
         else:
             choices.append([o.input_line])
     base = [c[0] for c in choices]
@@ -261,6 +267,25 @@ class _Reference:
             self.values[key] = o.input_line
 
 
+def _config_loader(config_name: str):
+    """A Hydra config loader over configs/ and the search path `config_name`.yaml adds
+    (`hydra.searchpath`, e.g. pkg://experiments for the example sweeps): what a glob sweep
+    needs to list a group's options before Hydra itself starts."""
+    import yaml
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra._internal.utils import create_config_search_path
+
+    search_path = create_config_search_path(config_dir())
+    try:
+        primary = yaml.safe_load((Path(config_dir()) / f"{config_name}.yaml").read_text())
+        extra = (primary or {}).get("hydra", {}).get("searchpath", []) or []
+    except (OSError, yaml.YAMLError, AttributeError):
+        extra = []
+    for entry in extra:
+        search_path.append("leadsim", str(entry))
+    return ConfigLoaderImpl(config_search_path=search_path)
+
+
 def preflight(argv: list[str], config_name: str, check: Callable | None = None) -> None:
     """Validate the command line before Hydra runs; on a bad input print one line and exit 2.
 
@@ -271,7 +296,7 @@ def preflight(argv: list[str], config_name: str, check: Callable | None = None) 
     multirun = "-m" in argv or "--multirun" in argv
     app_args = [a for a in args if not a.startswith("hydra/") and not a.startswith("hydra.")]
     try:
-        variants = sweep_variants(app_args) if multirun else [app_args]
+        variants = sweep_variants(app_args, config_name) if multirun else [app_args]
         params: dict = {}  # a sweep the config itself defines (+sweeps=...: hydra.sweeper.params)
 
         def compose_job(overrides: list[str]):
@@ -283,7 +308,7 @@ def preflight(argv: list[str], config_name: str, check: Callable | None = None) 
         checker = SweepChecker(compose_job, check)
         checker(variants[0])
         if params:  # every value of the config's sweep too, before Hydra writes anything
-            variants = sweep_variants(with_config_sweep(params, app_args))
+            variants = sweep_variants(with_config_sweep(params, app_args), config_name)
         for overrides in variants[1:]:
             checker(overrides)
     except ConfigError as exc:

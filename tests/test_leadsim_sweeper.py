@@ -177,3 +177,20 @@ def test_the_command_line_check_covers_a_sweep_defined_in_a_config_file(tmp_path
     hydra_support.preflight(["-m", "+sweeps=mine", "market.days=2"], "config", _check)
     assert hydra_support.with_config_sweep({"seed": "1,2", "market.days": "1,-4"},
                                            ["market.days=2"]) == ["seed=1,2", "market.days=2"]
+
+
+def test_the_command_line_check_expands_glob_sweeps_of_a_config_group(capsys):
+    """`plan=glob(s*)` lists the group's options (Hydra's glob sweep) instead of failing for
+    want of a config loader; a glob that matches nothing is refused in one line."""
+    from sim import hydra_support
+    from sim.__main__ import _check
+
+    variants = hydra_support.sweep_variants(["plan=glob(s*)", "seed=1,2"])
+    assert sorted(v[0] for v in variants) == ["plan=saturday_shift", "plan=saturday_shift",
+                                             "plan=second_front_desk"]
+    hydra_support.preflight(["-m", "plan=glob(s*)", "market.days=1"], "config", _check)
+    with pytest.raises(SystemExit) as exit_:
+        hydra_support.preflight(["-m", "plan=glob(nothing*)"], "config", _check)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and names_key(err[0], "plan"), err
