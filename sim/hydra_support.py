@@ -286,6 +286,28 @@ def _config_loader(config_name: str):
     return ConfigLoaderImpl(config_search_path=search_path)
 
 
+# Hydra plugins that come with an optional extra of leadsim (pyproject.toml).
+EXTRAS = {"hydra/launcher": {"ray": "ray", "submitit_slurm": "slurm", "submitit_local": "slurm",
+                             "slurm": "slurm"}}
+
+
+def check_hydra_choices(args: list[str], config_name: str) -> None:
+    """`hydra/<group>=<option>` names an option that exists (Hydra's own message is a page
+    long); an option that needs an optional extra says which."""
+    loader = None
+    for arg in args:
+        group, sep, option = arg.partition("=")
+        if not (group.startswith("hydra/") and sep) or "," in option or "(" in option:
+            continue
+        loader = loader or _config_loader(config_name)
+        options = loader.get_group_options(group)
+        if option not in options:
+            extra = EXTRAS.get(group, {}).get(option)
+            hint = f"; {option} needs pip install -e '.[{extra}]'" if extra else ""
+            raise ConfigError(f"{group}: '{option}' is not available (allowed: "
+                              f"{', '.join(sorted(options))}{hint})")
+
+
 def preflight(argv: list[str], config_name: str, check: Callable | None = None) -> None:
     """Validate the command line before Hydra runs; on a bad input print one line and exit 2.
 
@@ -296,6 +318,7 @@ def preflight(argv: list[str], config_name: str, check: Callable | None = None) 
     multirun = "-m" in argv or "--multirun" in argv
     app_args = [a for a in args if not a.startswith("hydra/") and not a.startswith("hydra.")]
     try:
+        check_hydra_choices(args, config_name)
         variants = sweep_variants(app_args, config_name) if multirun else [app_args]
         params: dict = {}  # a sweep the config itself defines (+sweeps=...: hydra.sweeper.params)
 

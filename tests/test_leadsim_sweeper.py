@@ -194,3 +194,24 @@ def test_the_command_line_check_expands_glob_sweeps_of_a_config_group(capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and names_key(err[0], "plan"), err
+
+
+@pytest.mark.parametrize(("choice", "hint"), [("ray", "'.[ray]'"), ("joblb", None)])
+def test_an_unknown_launcher_is_one_line_naming_the_options(capsys, choice, hint):
+    """`hydra/launcher=<not installed or mistyped>`: one line with the options there are
+    (Hydra's own message is a page), and the extra to install where one provides it."""
+    import importlib.util
+
+    from sim import hydra_support
+    from sim.__main__ import _check
+
+    if choice == "ray" and importlib.util.find_spec("hydra_plugins.hydra_ray_launcher"):
+        pytest.skip("the ray extra is installed here: hydra/launcher=ray is available")
+    with pytest.raises(SystemExit) as exit_:
+        hydra_support.preflight(["-m", "seed=1,2", f"hydra/launcher={choice}"], "config",
+                                _check)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("error: hydra/launcher:"), err
+    assert "joblib" in err[0] and "basic" in err[0]
+    assert (hint in err[0]) if hint else "pip install" not in err[0]
