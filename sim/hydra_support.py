@@ -287,8 +287,8 @@ def _config_loader(config_name: str):
 
 
 # Hydra plugins that come with an optional extra of leadsim (pyproject.toml).
-EXTRAS = {"hydra/launcher": {"ray": "ray", "submitit_slurm": "slurm", "submitit_local": "slurm",
-                             "slurm": "slurm"}}
+EXTRAS = {"hydra/launcher": {"ray": "ray", "submitit_slurm": "slurm",
+                             "submitit_local": "slurm"}}
 
 
 def check_hydra_choices(args: list[str], config_name: str) -> None:

@@ -255,14 +255,13 @@ def expected_jobs(config) -> list[list[str]] | None:
     try:
         from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
         from hydra.core.override_parser.overrides_parser import OverridesParser
-        from omegaconf import OmegaConf
+
+        from .hydra_support import config_sweep
 
         sweeper = config.hydra.sweeper
         if sweeper.get("_target_") not in (BASIC_SWEEPER, LEADSIM_SWEEPER):
             return None
-        params = sweeper.get("params")
-        params = OmegaConf.to_container(params, resolve=False) if params is not None else {}
-        args = [f"{k}={v}" for k, v in params.items()]
+        args = [f"{k}={v}" for k, v in config_sweep(config).items()]
         args += [str(o) for o in config.hydra.overrides.task]
         parsed = OverridesParser.create().parse_overrides(args)
         return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]

@@ -154,13 +154,11 @@ class LeadMarket(mesa.Model):
             env.timeout(gap, patience).callbacks.append(self._on_call)
 
     def _call_arrives(self, event) -> None:
-        line, env = self.practices[0], self.env
+        line = self.practices[0]
         self._next_inquiry_id += 1
-        line.receive_call(Inquiry(self._next_inquiry_id, None, line, 0, "phone", env.now,
-                                  event.value))
-        gap, patience = next(self._calls)  # the next caller (as _next_call, inlined)
-        if env.now + gap < self._calls_end:
-            env.timeout(gap, patience).callbacks.append(self._on_call)
+        line.receive(Inquiry(self._next_inquiry_id, None, line, 0, "phone", self.env.now,
+                             event.value))
+        self._next_call()
 
     def _prospect_arrivals(self):
         env = self.env

@@ -57,7 +57,7 @@ class TaskLists:
         return heapq.heappop(best_heap)[2]
 
     def __len__(self) -> int:
-        return sum(len(h) for h in self.heaps.values())
+        return self.queued
 
 
 def next_attempt_due(follow_up_minutes, attempts_made: int, first_attempt_at: float) -> float:

@@ -146,26 +146,21 @@ class Practice(mesa.Agent):
 
     def receive(self, inq) -> None:
         """A new inquiry reaches the practice."""
+        self.n_inquiries += 1
+        self.model.inquiries.append(inq)
         if inq.channel not in self.channels:
-            self.n_inquiries += 1
-            self.model.inquiries.append(inq)
             self.close(inq, UNANSWERED)
         elif inq.channel == "phone":
             self.receive_call(inq)
         else:
-            self.n_inquiries += 1
-            self.model.inquiries.append(inq)
             if self.cfg.auto_responder.enabled:
                 inq.acknowledged_at = self.env.now
             self.schedule_first_response(inq, self.env.now)
 
     def receive_call(self, inq) -> None:
-        """A new live call (on a monitored phone line): picked up now, put on hold, or met
-        by a closed line."""
-        self.n_inquiries += 1
-        self.model.inquiries.append(inq)
+        """A live call: picked up now, put on hold, or met by a closed line."""
         inq.state = ON_HOLD
-        now = inq.due = inq.arrived_at
+        now = inq.due = self.env.now
         if not self.policy.answer_live_calls:
             self._line_closed(inq)
             return

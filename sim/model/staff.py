@@ -123,14 +123,12 @@ class Staff:
         if self.env.now >= self.shift_end:
             self._next_window()
             return
-        practice = self.practice
-        item = practice.next_work(self)
+        item = self.practice.next_work(self)
         if item is None:
             self.idle = True
             self._spell += 1
-            (practice.idle_service if self.is_service else practice.idle_staff).append(self)
-            if self.patient_times:
-                self._expect_patient()
+            self.practice.go_idle(self)
+            self._expect_patient()
         else:
             self._begin(item)
 
@@ -141,8 +139,7 @@ class Staff:
 
     def _done(self, _event) -> None:
         item, self.item = self.item, None
-        if item is not PATIENT and item.outcome is None:  # (closed: nothing follows)
-            self.practice.end(self, item)
+        self.practice.end(self, item)
         self._look_for_work()
 
     def start_now(self, item) -> None:
