@@ -18,7 +18,6 @@ from operator import attrgetter
 
 import mesa
 import numpy as np
-import simpy
 from mesa.agent import Agent
 from mesa.datacollection import DataCollector
 
@@ -33,6 +32,7 @@ from ..config import (
     ShiftConfig,
 )
 from .arrivals import DailyArrivals, PoissonCalls, choose_practices
+from .events import URGENT, Clock
 from .inquiry import Inquiry
 from .practice import Practice
 from .prospect import Curve, Prospect
@@ -91,7 +91,7 @@ class LeadMarket(mesa.Model):
         self.config = config
         self.streams = Streams(config.seed)
         super().__init__(seed=int(self.streams("mesa").integers(2**31 - 1)))
-        self.env = simpy.Environment()
+        self.env = Clock()
         self.kind = ScenarioKind(config.scenario.kind)
         if self.kind == ScenarioKind.mmc:
             # one drain day: callers still on hold when arrivals stop are served or abandon
@@ -135,7 +135,10 @@ class LeadMarket(mesa.Model):
             shares = [float(w) for w in config.market.shopping_list]
             total = sum(shares)
             self._size_cdf = [sum(shares[: k + 1]) / total for k in range(len(shares))]
-            self.env.process(self._prospect_arrivals())
+            self._organic = self._organic_prospects()
+            self._on_arrival = self._organic_arrives
+            # the first look at the arrivals at time 0, before anything else then
+            self.env.call_in(0.0, self._on_arrival, None, URGENT)
 
     # ---------------------------------------------------------------- arrivals
 
@@ -151,7 +154,7 @@ class LeadMarket(mesa.Model):
         gap, patience = next(self._calls)
         env = self.env
         if env.now + gap < self._calls_end:
-            env.timeout(gap, patience).callbacks.append(self._on_call)
+            env.call_in(gap, self._on_call, patience)
 
     def _call_arrives(self, event) -> None:
         line = self.practices[0]
@@ -160,13 +163,24 @@ class LeadMarket(mesa.Model):
                              event.value))
         self._next_call()
 
-    def _prospect_arrivals(self):
-        env = self.env
+    def _organic_prospects(self):
+        """Every organic prospect of the run, (time, channel, draws), drawn a day at a time."""
         for day in range(self.days):
-            for t, channel, draws in self.arrivals.day(day):
-                if t > env.now:
-                    yield env.timeout(t - env.now)
-                self.new_prospect(channel, "organic", draws)
+            yield from self.arrivals.day(day)
+
+    def _organic_arrives(self, event) -> None:
+        """The organic prospect this timer was set for arrives (none at the first look),
+        with everyone due at the same time; then a timer for the next (a chain of timers,
+        one per arrival time, not a process)."""
+        if event.value is not None:
+            _, channel, draws = event.value
+            self.new_prospect(channel, "organic", draws)
+        env = self.env
+        for arrival in self._organic:
+            if arrival[0] > env.now:
+                env.call_in(arrival[0] - env.now, self._on_arrival, arrival)
+                return
+            self.new_prospect(arrival[1], "organic", arrival[2])
 
     def attractiveness(self) -> list[float]:
         """Each practice's weight in prospects' choice: marketing x rating x review count x
@@ -192,7 +206,7 @@ class LeadMarket(mesa.Model):
             if delay == 0.0:
                 self._make_inquiry(prospect, practice)
             else:
-                self.env.timeout(delay, (prospect, practice)).callbacks.append(self._on_spread)
+                self.env.call_in(delay, self._on_spread, (prospect, practice))
         return prospect
 
     def _spread_inquiry(self, event) -> None:

@@ -211,7 +211,7 @@ class Practice(mesa.Agent):
         if due <= now:
             self.add_task(inq)
         else:
-            self.env.timeout(due - now, inq).callbacks.append(self._on_due)
+            self.env.call_in(due - now, self._on_due, inq)
 
     def _attempt_due(self, event) -> None:
         self.add_task(event.value)

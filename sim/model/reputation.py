@@ -354,7 +354,7 @@ class ReputationModel:
         if t <= now:
             fn(*args)
         else:
-            self.env.timeout(t - now, (fn, args)).callbacks.append(_call_value)
+            self.env.call_in(t - now, _call_value, (fn, args))
 
     def _post(self, practice, prospect_id, stars, site, cause, experience, channel, at):
         """A review appears: the rating is the running mean of every review."""

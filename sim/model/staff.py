@@ -16,9 +16,8 @@ Roles decide what a person can work:
 
 from __future__ import annotations
 
-from simpy.events import NORMAL, URGENT, Event
-
 from ..config import CHANNELS
+from .events import URGENT
 
 ROLE_CHANNELS = {
     "front_desk": tuple(CHANNELS),
@@ -78,18 +77,10 @@ class Staff:
         self.items = 0
         self._on_done = self._done  # one bound method for every item, not one per item
         # start at time 0 before anything else happens then (as a process would)
-        self._call_soon(self._next_window, URGENT)
+        self.env.call_in(0.0, self._next_window, None, URGENT)
 
     def can_work(self, channel: str) -> bool:
         return channel in self.task_channels
-
-    def _call_soon(self, callback, priority=NORMAL) -> None:
-        """Run `callback(event)` from the event queue at the current time."""
-        event = Event(self.env)
-        event._ok = True
-        event._value = None
-        event.callbacks.append(callback)
-        self.env.schedule(event, priority)
 
     # ---------------------------------------------------------------- the working day
 
@@ -101,7 +92,7 @@ class Staff:
         start = self.windows[self._window][0]
         env = self.env
         if env.now < start:
-            env.timeout(start - env.now).callbacks.append(self._open_window)
+            env.call_in(start - env.now, self._open_window)
         else:
             self._open_window(None)
 
@@ -112,7 +103,7 @@ class Staff:
         self.shift_end = end
         self.on_shift = True
         self.practice.shift_started(self)
-        env.timeout(end - env.now).callbacks.append(self._end_shift)
+        env.call_in(end - env.now, self._end_shift)
         if self.patient_rate > 0:
             self.practice.schedule_patients(self, env.now, end)
         self._look_for_work()
@@ -135,7 +126,7 @@ class Staff:
     def _begin(self, item) -> None:
         self.item = item
         duration = self.practice.begin(self, item)
-        self.env.timeout(duration).callbacks.append(self._on_done)
+        self.env.call_in(duration, self._on_done)
 
     def _done(self, _event) -> None:
         item, self.item = self.item, None
@@ -153,7 +144,7 @@ class Staff:
         if self.idle:  # idle at the end of the shift: off shift (busy: after the item)
             self.idle = False
             self.practice.leave_idle(self)
-            self._call_soon(self._look_for_work)
+            self.env.call_in(0.0, self._look_for_work)
 
     # ---------------------------------------------------------------- patients
 
@@ -161,9 +152,7 @@ class Staff:
         """Going idle: wake up when the next patient of this window comes."""
         times, i = self.patient_times, self.patient_next
         if times and i < len(times):
-            self.env.timeout(times[i] - self.env.now, self._spell).callbacks.append(
-                self.patient_due
-            )
+            self.env.call_in(times[i] - self.env.now, self.patient_due, self._spell)
 
     def patient_due(self, event) -> None:
         """The next patient arrives; if this person is still in the same idle spell, they

@@ -1,0 +1,87 @@
+"""The event clock's cheap timers (sim/model/events.py) keep SimPy's order of events.
+
+`Clock.call_in` reaches into SimPy's queue; if a SimPy release changed how events are
+ordered or stepped, these fail before any run's results silently change.
+"""
+
+from __future__ import annotations
+
+import pytest
+import simpy
+
+from sim.model.events import NORMAL, URGENT, Clock
+
+
+def _log(env, seen, tag):
+    return lambda event: seen.append((env.now, tag, event.value))
+
+
+def test_call_in_orders_like_timeouts_time_priority_then_first_scheduled():
+    env = Clock()
+    seen = []
+    # interleave the two kinds, with ties in time, to check one shared sequence
+    env.timeout(5, "t1").callbacks.append(_log(env, seen, "timeout"))
+    env.call_in(5, _log(env, seen, "call"), "c1")
+    env.call_in(2, _log(env, seen, "call"), "c0")
+    env.timeout(5, "t2").callbacks.append(_log(env, seen, "timeout"))
+    env.call_in(5, _log(env, seen, "call"), "c2")
+    env.call_in(5, _log(env, seen, "urgent"), "u", URGENT)  # same time, runs first
+    env.run()
+    assert seen == [(2, "call", "c0"), (5, "urgent", "u"), (5, "timeout", "t1"),
+                    (5, "call", "c1"), (5, "timeout", "t2"), (5, "call", "c2")]
+
+
+def test_call_in_matches_a_plain_simpy_environment_event_for_event():
+    """The same chain of timers on a simpy.Environment (with Timeouts) and on a Clock
+    (with call_in) visits the same times in the same order."""
+
+    def chain(env, schedule):
+        seen = []
+
+        def tick(event):
+            k = event.value
+            seen.append((env.now, k))
+            if k < 200:
+                # two timers per tick, one of them tying with a later tick
+                schedule(env, (k * 7919) % 13 / 4.0, tick, k + 1)
+                schedule(env, 1.25, lambda e: seen.append((env.now, "tie", e.value)), k)
+
+        schedule(env, 0.0, tick, 0)
+        env.run()
+        return seen
+
+    def with_timeout(env, delay, callback, value):
+        env.timeout(delay, value).callbacks.append(callback)
+
+    def with_call(env, delay, callback, value):
+        env.call_in(delay, callback, value)
+
+    plain = chain(simpy.Environment(), with_timeout)
+    assert len(plain) == 201 + 200
+    assert chain(Clock(), with_call) == plain
+
+
+def test_call_in_beside_processes_and_run_until():
+    env = Clock()
+    seen = []
+
+    def proc():
+        yield env.timeout(3)
+        seen.append((env.now, "process"))
+
+    env.process(proc())
+    env.call_in(3, lambda e: seen.append((env.now, "call")))
+    env.call_in(10, lambda e: seen.append((env.now, "late")))
+    env.run(until=10)  # `until` stops before NORMAL events at that very time
+    # the process schedules its timeout when it starts (at run), after both call_in
+    assert seen == [(3, "call"), (3, "process")]
+    assert env.now == 10
+    env.run()
+    assert seen[-1] == (10, "late")
+
+
+def test_call_in_refuses_a_negative_delay():
+    env = Clock()
+    with pytest.raises(ValueError, match="negative delay"):
+        env.call_in(-1e-9, lambda e: None)
+    assert NORMAL != URGENT
