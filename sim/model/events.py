@@ -48,3 +48,10 @@ class Clock(simpy.Environment):
             raise ValueError(f"negative delay {delay}")
         heappush(self._queue, (self._now + delay, priority, next(self._eid),
                                Call(callback, value)))
+
+    def call_at(self, t: float, callback, value=None) -> None:
+        """Run `callback(event)` at time `t` exactly (not now + (t - now), which floating
+        point may round to a neighbour of t); `t` must not be in the past."""
+        if t < self._now:
+            raise ValueError(f"time {t} is in the past (now {self._now})")
+        heappush(self._queue, (t, NORMAL, next(self._eid), Call(callback, value)))

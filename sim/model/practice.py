@@ -126,13 +126,36 @@ class Practice(mesa.Agent):
     def go_idle(self, staff: Staff) -> None:
         (self.idle_service if staff.is_service else self.idle_staff).append(staff)
 
+    def _take_idle(self, now: float, channel: str | None):
+        """The idle person who takes new work at `now`: a live call (`channel` None) or a
+        task on `channel`; None if nobody can. Each idle person who could take it is first
+        caught up with their patients (Staff.catch_up; one with a patient at the desk
+        becomes busy and leaves the list). Of those free, the one idle longest takes it:
+        the first in the list had each patient been a wake-up event (staff rejoin the end
+        of the list after each patient). Someone whose shift ends this very minute takes
+        nothing new (their end of shift comes next)."""
+        idle, best, k = self.idle_staff, None, 0
+        while k < len(idle):
+            staff = idle[k]
+            k += 1
+            if (staff.takes_calls if channel is None else channel in staff.task_channels) \
+                    and staff.shift_end > now:
+                if not staff.catch_up(now):
+                    k -= 1
+                    del idle[k]
+                elif best is None or staff.idle_since < best.idle_since:
+                    best = staff
+        if best is not None:
+            idle.remove(best)
+        return best
+
     def leave_idle(self, staff: Staff) -> None:
         (self.idle_service if staff.is_service else self.idle_staff).remove(staff)
 
     def schedule_patients(self, staff: Staff, start: float, end: float) -> None:
         """Existing patients arriving at this person's desk during one shift window: a
         Poisson process drawn for the window with each patient's handling time, read
-        lazily (see Staff.patient_due and `begin`)."""
+        lazily (see Staff.catch_up and `begin`)."""
         rng = self._patient_stream
         n = rng.poisson(staff.patient_rate * (end - start))
         if n:
@@ -164,13 +187,16 @@ class Practice(mesa.Agent):
         if not self.policy.answer_live_calls:
             self._line_closed(inq)
             return
-        # (an idle person whose shift ends at this very minute takes nothing new)
-        for idle in (self.idle_staff, self.idle_service):
-            for staff in idle:
-                if staff.takes_calls and staff.shift_end > now:
-                    idle.remove(staff)
-                    staff.start_now(inq)
-                    return
+        staff = self._take_idle(now, None)
+        if staff is None:  # the outside answering service, if it is on
+            for service in self.idle_service:
+                if service.shift_end > now:
+                    self.idle_service.remove(service)
+                    staff = service
+                    break
+        if staff is not None:
+            staff.start_now(inq)
+            return
         if self.phone_on_shift > 0:
             self.hold.append(inq)
         else:
@@ -220,15 +246,11 @@ class Practice(mesa.Agent):
         """An attempt is due: give it to an idle person who can work it, or queue it."""
         if inq.outcome is not None:
             return
-        channel = inq.channel
-        now = self.env.now
-        for staff in self.idle_staff:
-            # not someone whose shift ends this very minute (their end-of-shift comes next)
-            if channel in staff.task_channels and staff.shift_end > now:
-                self.idle_staff.remove(staff)
-                staff.start_now(inq)
-                return
-        self.tasks.push(inq)
+        staff = self._take_idle(self.env.now, inq.channel)
+        if staff is None:
+            self.tasks.push(inq)
+        else:
+            staff.start_now(inq)
 
     # ---------------------------------------------------------------- work
 
@@ -383,6 +405,9 @@ class Practice(mesa.Agent):
     def finish(self) -> None:
         """Close what is still open when the clock stops."""
         now = self.env.now
+        for staff in list(self.idle_staff):  # patients seen since they went idle
+            if not staff.catch_up(now):
+                self.idle_staff.remove(staff)
         while self.hold:
             inq = self.hold.popleft()
             if inq.outcome is None and inq.due + inq.patience <= now:

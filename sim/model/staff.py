@@ -63,12 +63,13 @@ class Staff:
         self.shift_end = -1.0
         self.on_shift = False
         self.idle = False
+        self.idle_since = 0.0  # when the person last went idle (see `catch_up`)
         self.item = None  # the work in hand
         self._window = 0  # index of the next shift window
-        self._spell = 0  # counts idle spells, so a stale patient wake-up is recognised
         # Patients of the current shift window, arrival times ascending; those up to
-        # `patient_next` have been seen. Read when the person looks for work, so patients
-        # who come while the person is busy cost no event.
+        # `patient_next` have been seen. Read when the person looks for work, or caught up
+        # with when an idle person is wanted (`catch_up`): an idle person's patients cost
+        # no event unless someone needs the person in the middle of one.
         self.patient_times = ()
         self.patient_minutes = ()  # their handling times
         self.patient_next = 0
@@ -117,9 +118,8 @@ class Staff:
         item = self.practice.next_work(self)
         if item is None:
             self.idle = True
-            self._spell += 1
+            self.idle_since = self.env.now
             self.practice.go_idle(self)
-            self._expect_patient()
         else:
             self._begin(item)
 
@@ -140,6 +140,8 @@ class Staff:
         self._begin(item)
 
     def _end_shift(self, _event) -> None:
+        if self.idle and not self.catch_up(self.env.now):
+            self.practice.leave_idle(self)  # at the desk with a patient: busy till done
         self.practice.shift_ended(self)
         if self.idle:  # idle at the end of the shift: off shift (busy: after the item)
             self.idle = False
@@ -148,15 +150,44 @@ class Staff:
 
     # ---------------------------------------------------------------- patients
 
-    def _expect_patient(self) -> None:
-        """Going idle: wake up when the next patient of this window comes."""
-        times, i = self.patient_times, self.patient_next
-        if times and i < len(times):
-            self.env.call_in(times[i] - self.env.now, self.patient_due, self._spell)
+    def catch_up(self, now: float) -> bool:
+        """An idle person is wanted at `now` (new work, the end of the shift or the run):
+        see the patients who came to the desk since the person went idle, as a wake-up at
+        each patient's arrival would have, and say whether the person is free now.
 
-    def patient_due(self, event) -> None:
-        """The next patient arrives; if this person is still in the same idle spell, they
-        start with the patient at once (otherwise the patient waits in `patient_times`)."""
-        if self.idle and event.value == self._spell:
-            self.practice.leave_idle(self)
-            self.start_now(PATIENT)
+        Patients come before any other work and nothing this person could work has been
+        queued while they were idle (whoever queues work first asks every idle person who
+        could take it), so between two such moments the person's day is patients alone:
+        run after run of them (Practice._see_patients), idle in between. Working it out
+        only when asked costs no event per patient. A person caught in the middle of a
+        run leaves the idle list's concern: they are busy with it, and a timer at its end
+        sends them back to work as usual (False). Otherwise they are free, and
+        `idle_since` is when their last run ended (True).
+
+        The times are computed as the events would have been (a timer set at t for
+        time u fires at t + (u - t)), so the run is the same to the last bit."""
+        times, i = self.patient_times, self.patient_next
+        if not times or i == len(times):
+            return True
+        s = self.idle_since
+        start = s + (times[i] - s)  # the wake-up for the next patient
+        if start > now:
+            return True
+        practice, n = self.practice, len(times)
+        while True:
+            end = start + practice._see_patients(self, start)
+            if end > now or end >= self.shift_end:  # still with a patient at `now`
+                self.idle = False
+                self.item = PATIENT
+                self.env.call_at(end, self._on_done)
+                return False
+            i = self.patient_next
+            if i < n and times[i] <= end:  # the next patient is already waiting
+                start = end
+                continue
+            self.idle_since = end  # idle again: back to the end of the queue of idle staff
+            if i == n:
+                return True
+            start = end + (times[i] - end)
+            if start > now:
+                return True
