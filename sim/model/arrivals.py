@@ -53,10 +53,22 @@ def hour_of_week_profile(channel: str) -> np.ndarray:
 
 
 class ProspectDraws:
-    """One prospect's personal uniforms (all in [0, 1) unless named otherwise)."""
+    """One prospect's personal uniforms (all in [0, 1) unless named otherwise).
 
-    __slots__ = ("u_size", "u_choice", "u_spread", "u_ready", "u_reach", "patience",
-                 "u_voicemail", "u_show", "u_procedure", "u_procedure_kind")
+    The contact block holds, after `u_ready`, MAX_ATTEMPTS reach uniforms per practice and
+    then one voicemail uniform per practice; `reach(j)` and `voicemail(j)` read practice
+    j's share of it (only for the practices the prospect contacts)."""
+
+    __slots__ = ("u_size", "u_choice", "u_spread", "u_ready", "contact", "patience",
+                 "u_show", "u_procedure", "u_procedure_kind")
+
+    def reach(self, j: int) -> list[float]:
+        """The uniforms of practice j's attempts to reach this prospect, in order."""
+        return self.contact[1 + j * MAX_ATTEMPTS : 1 + (j + 1) * MAX_ATTEMPTS]
+
+    def voicemail(self, j: int) -> float:
+        """The uniform deciding whether the prospect leaves practice j a voicemail."""
+        return self.contact[len(self.contact) - len(self.patience) + j]
 
     def shopping_list_size(self, cumulative: list[float]) -> int:
         for k, c in enumerate(cumulative, start=1):
@@ -114,10 +126,8 @@ class DailyArrivals:
             d = ProspectDraws()
             row = shopping[i]
             d.u_size, d.u_choice, d.u_spread = row[0], row[1 : 1 + p], row[1 + p :]
-            row = contact[i]
+            d.contact = row = contact[i]
             d.u_ready = row[0]
-            d.u_reach = [row[1 + j * MAX_ATTEMPTS : 1 + (j + 1) * MAX_ATTEMPTS] for j in range(p)]
-            d.u_voicemail = row[1 + p * MAX_ATTEMPTS :]
             d.patience = patience[i]
             d.u_show, d.u_procedure, d.u_procedure_kind = booking[i]
             out.append(d)

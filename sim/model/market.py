@@ -221,8 +221,8 @@ class LeadMarket(mesa.Model):
         j = practice.index
         d = prospect.draws
         inq = self._new_inquiry(prospect, practice, prospect.channel, d.patience[j])
-        inq.u_reach = d.u_reach[j]
-        inq.u_voicemail = d.u_voicemail[j]
+        inq.u_reach = d.reach(j)
+        inq.u_voicemail = d.voicemail(j)
         prospect.inquiries.append(inq)
         prospect.open_inquiries += 1
         practice.receive(inq)
