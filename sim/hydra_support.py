@@ -9,6 +9,7 @@ of them; `preflight` and leadsim's Hydra sweeper (hydra_plugins/leadsim_sweeper)
 
 from __future__ import annotations
 
+import copy
 import re
 import sys
 from collections import OrderedDict
@@ -153,6 +154,10 @@ class SweepChecker:
     settings. A job that fails on its patched reference is composed in full as well, so
     an error is always the one a full composition gives.
 
+    A config composed already can serve as a reference too (`add_reference`): leadsim's
+    sweeper hands over the config Hydra composed for the sweep itself, so a sweep of plain
+    values is checked without composing any job.
+
     `check(cfg)` adds the app's own validation (cfg without `hydra`; raise ConfigError).
     Calling the checker with a bad job raises ConfigError, one line naming the key.
     `composed` counts the full compositions; `keep` bounds the references held.
@@ -188,6 +193,28 @@ class SweepChecker:
                 self.check(reference.cfg)
         except Exception:  # let a full composition give the verdict (and the message)
             self._compose_and_check(overrides, parsed, keep=False)
+
+    def add_reference(self, cfg, overrides: Sequence[str]) -> None:
+        """Take `cfg`, composed already (with its `hydra` node) from `overrides` plus keys
+        left at their config values, as the reference for the jobs with the same
+        config-group choices. Those jobs then set their own values on a copy of it; keys
+        `overrides` does not name are set on first use, as Hydra sets a command-line value.
+
+        Hydra's multirun config is such a config: composed from the command line with its
+        sweeps left out, so its app part is the first job's before the swept values are
+        set (Hydra applies a group choice, a deletion or a dict in composing; a sweep of
+        any of those gives other choices, so those jobs are composed in full)."""
+        from omegaconf import open_dict, read_write
+
+        parsed = self._parse(list(overrides))
+        self._groups.update(str(k).split("@")[0] for k in cfg.hydra.runtime.choices)
+        cfg = copy.deepcopy(cfg)  # the caller's config stays as it is
+        with read_write(cfg), open_dict(cfg):
+            del cfg["hydra"]
+        plain = [o for o in parsed if not self._needs_compose(o)]
+        self._references[self._choices(parsed)] = _Reference(cfg, plain, complete=False)
+        while len(self._references) > self.keep:
+            self._references.popitem(last=False)
 
     def _parse(self, overrides: list[str]) -> list:
         new = [o for o in overrides if o not in self._parsed]
@@ -238,17 +265,23 @@ class SweepChecker:
 
 
 class _Reference:
-    """A composed app config and, by key, the plain override now set in it."""
+    """A composed app config and, by key, the plain override now set in it (None: not
+    known, set it again). `complete=False`: a job may name more keys than were set in
+    composing it (the swept ones, left at their config values); the first job adds them."""
 
-    def __init__(self, cfg, plain: list) -> None:
+    def __init__(self, cfg, plain: list, complete: bool = True) -> None:
         self.cfg = cfg
         self.values: dict[str, str | None] = {o.get_key_element(): o.input_line for o in plain}
+        self.complete = complete
 
     def can_patch(self, plain: list) -> bool:
-        """The same plain keys as the reference, each once, none inside another (setting
-        `a.b` after `a` is not the same as setting it in a fresh composition)."""
+        """The same plain keys as the reference (or more, until it is complete), each once,
+        none inside another (setting `a.b` after `a` is not the same as setting it in a
+        fresh composition)."""
         keys = sorted(o.get_key_element() for o in plain)
-        if keys != sorted(self.values) or len(set(keys)) != len(keys):
+        if len(set(keys)) != len(keys):
+            return False
+        if keys != sorted(self.values) and (self.complete or not set(self.values) <= set(keys)):
             return False
         paths = sorted(o.key_or_group for o in plain)
         return not any(b.startswith((a + ".", a + "[")) for a, b in zip(paths, paths[1:]))
@@ -257,6 +290,10 @@ class _Reference:
         """Set the values that differ from those set now, as Hydra applies an override."""
         from omegaconf import OmegaConf
 
+        if not self.complete:  # from now on every job names exactly these keys
+            for o in plain:
+                self.values.setdefault(o.get_key_element(), None)
+            self.complete = True
         for o in plain:
             key = o.get_key_element()
             if self.values[key] == o.input_line:

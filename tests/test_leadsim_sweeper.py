@@ -86,6 +86,37 @@ def test_a_sweep_composes_one_config_per_plan_and_refuses_a_bad_job_in_one_line(
 
 
 @pytest.mark.slow
+def test_a_sweep_of_values_reuses_the_sweep_config_hydra_composed(sweeper_for):
+    """Jobs that make only the command line's group choices are checked on the config
+    Hydra composed for the sweep: no job is composed again, each checked config is the
+    one Hydra composes for that job, and a bad value is still refused in one line."""
+    from hydra.errors import ConfigCompositionException
+    from omegaconf import OmegaConf
+
+    from sim.config import to_config
+
+    sweeper, jobs, calls = sweeper_for(["seed=1,2", "plan=second_front_desk",
+                                        "market.days=3,${seed}", "++record_activity=true"])
+    assert len(jobs) == 4
+    checker = sweeper._sweep_checker()
+    seen: dict[tuple[str, ...], str] = {}
+    current: list[str] = []
+    checker.check = lambda cfg: seen.__setitem__(tuple(current), OmegaConf.to_yaml(cfg))
+    for job in jobs:
+        current[:] = job
+        sweeper.validate_batch_is_legal([job])
+    assert calls == [] and checker.composed == 0
+    for job in jobs:
+        assert seen[tuple(job)] == OmegaConf.to_yaml(compose(job)), job
+    bad = [o.replace("seed=2", "seed=-2") for o in jobs[-1]]
+    checker.check = to_config
+    with pytest.raises(ConfigCompositionException) as info:
+        sweeper.validate_batch_is_legal([bad])
+    assert "\n" not in str(info.value) and names_key(str(info.value), "seed")
+    assert len(calls) == 1  # the bad job's verdict comes from a full composition
+
+
+@pytest.mark.slow
 def test_each_job_is_checked_with_the_config_hydra_composes_for_it():
     from omegaconf import OmegaConf
 

@@ -11,9 +11,14 @@ This sweeper is BasicSweeper (the same expansion of the command line and of
 the same `multirun.yaml`) except for that check, which goes through
 `sim.hydra_support.SweepChecker`: the first job of each set of config-group choices is
 composed in full, exactly as Hydra composes a job; every other job is checked as that
-config with its own plain values set. Every job also passes leadsim's own validation
-(`check`, by default `sim.config.to_config`), so a bad value in a config-file sweep
-(`+sweeps=...`) is refused, in one line naming the key, before any job runs.
+config with its own plain values set. The config Hydra composed for the sweep itself
+(the command line without its sweeps) is already such a config for the jobs that make
+the command line's group choices and no others, so those are not composed again: a sweep
+of plain values (`seed=1,2,3,4 market.days=365`) starts its jobs without one more
+composition (a third of a second each on this machine). Every job also passes leadsim's
+own validation (`check`, by default `sim.config.to_config`), so a bad value in a
+config-file sweep (`+sweeps=...`) is refused, in one line naming the key, before any job
+runs.
 
 Nothing of leadsim is imported until a sweep is checked: Hydra imports this module at
 every start, workers included.
@@ -64,7 +69,20 @@ class LeadsimSweeper(basic_sweeper.BasicSweeper):
 
             check = get_method(self.check) if self.check else None
             self._checker = SweepChecker(self._compose_job, check)
+            assert self.config is not None
+            self._checker.add_reference(self.config, self._shared_overrides())
         return self._checker
+
+    def _shared_overrides(self) -> list[str]:
+        """The command line's overrides that every job has, written as in the jobs (Hydra
+        composed `self.config` from them, the sweeps left out)."""
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        assert self.config is not None and self.hydra_context is not None
+        parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
+        parsed = parser.parse_overrides(list(self.config.hydra.overrides.task))
+        fixed = [o for o in parsed if not o.is_sweep_override()]
+        return self.split_arguments(fixed, None)[0][0]
 
     def _compose_job(self, overrides: list[str]):
         """One job's config, composed as the launcher will compose it (and as
