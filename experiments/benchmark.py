@@ -26,18 +26,29 @@ interpreter, the machine and its load, and a slow spell of the machine hits all 
   market (`seed=1..4 market.days=--sweep-days`) as one `python -m sim -m` command with
   `hydra/launcher=basic` (one after another, in one process) and with the default joblib
   launcher (one worker per core, `--n-jobs`). Each in a fresh temporary sweep folder.
+  Each round also times a sweep of one job (basic launcher), which splits the sequential
+  time into a fixed cost and a cost per job: per_job = (sequential - one job) / (jobs - 1),
+  fixed = one job - per_job (starting Python and Hydra, the compositions of the config in
+  the main process, the first job's imports, the table). The joblib row's fixed cost is
+  what its time leaves beside ceil(jobs / workers) jobs (the same fixed cost, plus starting
+  the workers, which import joblib, Hydra, Mesa and pandas again, plus what the jobs lose
+  by sharing the cores), so speed-up = (fixed + jobs x J) / (fixed_parallel +
+  ceil(jobs / workers) x J), and `breakeven_job_seconds` is the job length J at which it
+  would reach the 1.7 target with these fixed costs (empty: no job length does).
 
 The output. A table on stdout, and `benchmark.csv` in `results/benchmark/<timestamp>/`
 (path printed), one row per case with: seconds, customers (callers, or prospects in the
 market), inquiries, customers_per_s, inquiries_per_s, ratio_customers and ratio_inquiries
 (each divided by bare SimPy's customers per second), peak_bytes, peak_bytes_per_inquiry,
 held_bytes_per_inquiry, speedup (sweeps), cores, load_1min (the machine's load average when
-the benchmark started: timings on a busy machine are not comparable), and the target each
-row is judged by: `leadsim_mmc` ratio_customers >= 3; `leadsim_market` ratio_inquiries
->= 1 and held_bytes_per_inquiry <= 1024 (what the model holds per inquiry when the run
-ends; the peak while the tables are built is reported beside it); `sweep_joblib` speedup
->= 1.7. Each leadsim case is also timed as `<case>_simulate`: the model built, run and its
-records handed over, without the pandas tables and summary, judged by the same ratio.
+the benchmark started: timings on a busy machine are not comparable), fixed_seconds and
+per_job_seconds (the sweep rows, as above), breakeven_job_seconds (sweep_joblib), and the
+target each row is judged by: `leadsim_mmc` ratio_customers >= 3; `leadsim_market`
+ratio_inquiries >= 1 and held_bytes_per_inquiry <= 1024 (what the model holds per inquiry
+when the run ends; the peak while the tables are built is reported beside it);
+`sweep_joblib` speedup >= 1.7. Each leadsim case is also timed as `<case>_simulate`: the
+model built, run and its records handed over, without the pandas tables and summary,
+judged by the same ratio.
 `--profile` also writes `profile_mmc.prof` and `profile_market.prof` (cProfile,
 `python -m pstats`) and prints their top functions by own time.
 """
@@ -69,7 +80,10 @@ import simpy
 COLUMNS = ["case", "seconds", "customers", "inquiries", "customers_per_s", "inquiries_per_s",
            "ratio_customers", "ratio_inquiries", "peak_bytes", "peak_bytes_per_inquiry",
            "held_bytes_per_inquiry", "speedup", "p_abandon", "target", "meets_target",
-           "repeats", "cores", "load_1min", "size"]
+           "repeats", "cores", "load_1min", "size",
+           # sweeps: seconds = fixed_seconds + per_job_seconds x jobs (per worker, joblib)
+           "fixed_seconds", "per_job_seconds", "breakeven_job_seconds"]
+SWEEP_TARGET = 1.7  # sweep_joblib's speed-up target (as in judge())
 
 
 # --------------------------------------------------------------------------- the floor
@@ -200,19 +214,71 @@ def time_sweep(launcher: str, jobs: int, days: int, n_jobs: int, workdir: Path) 
 
 
 def sweep_rows(args: argparse.Namespace, common: dict) -> list[dict]:
-    """The same sweep one job after another and with joblib, alternately, best of repeat."""
-    best = {"basic": math.inf, "joblib": math.inf}
+    """The same sweep one job after another and with joblib, alternately, best of repeat;
+    and a sweep of one job, which splits the sequential time into a fixed cost and a cost
+    per job (see `sweep_costs`)."""
+    jobs = args.sweep_jobs
+    cases = {("basic", jobs): math.inf, ("joblib", jobs): math.inf}
+    if jobs > 1:
+        cases[("basic", 1)] = math.inf
     with tempfile.TemporaryDirectory(prefix="leadsim_bench_") as tmp:
         for _ in range(args.repeat):
-            for launcher in best:
-                best[launcher] = min(best[launcher], time_sweep(
-                    launcher, args.sweep_jobs, args.sweep_days, args.n_jobs, Path(tmp)))
-    size = f"{args.sweep_jobs} runs of the default market, {args.sweep_days} days"
-    print(f"  sweeps: sequential {best['basic']:.1f} s, joblib {best['joblib']:.1f} s",
-          flush=True)
-    return [row("sweep_sequential", best["basic"], {}, None, size=size, **common),
-            row("sweep_joblib", best["joblib"], {}, None, speedup=best["basic"] / best["joblib"],
-                size=f"{size}, n_jobs={args.n_jobs}", **common)]
+            for launcher, n in cases:
+                cases[launcher, n] = min(cases[launcher, n], time_sweep(
+                    launcher, n, args.sweep_days, args.n_jobs, Path(tmp)))
+    sequential, parallel = cases["basic", jobs], cases["joblib", jobs]
+    costs = sweep_costs(jobs, sequential, cases.get(("basic", 1)), parallel,
+                        workers(args.n_jobs, common["cores"], jobs))
+    size = f"{jobs} runs of the default market, {args.sweep_days} days"
+    print(f"  sweeps: sequential {sequential:.1f} s, joblib {parallel:.1f} s", flush=True)
+    if costs["per_job"] is not None:
+        need = costs["breakeven"]
+        print(f"  sweep costs: {costs['per_job']:.2f} s a job; fixed {costs['fixed']:.2f} s "
+              f"sequential, {costs['fixed_parallel']:.2f} s with joblib; "
+              f"{SWEEP_TARGET:g}x needs jobs of "
+              + (f"{need:.1f} s or more" if need is not None else "any length (unreachable)"),
+              flush=True)
+    return [row("sweep_sequential", sequential, {}, None, size=size, **common,
+                fixed_seconds=costs["fixed"], per_job_seconds=costs["per_job"]),
+            row("sweep_joblib", parallel, {}, None, speedup=sequential / parallel,
+                size=f"{size}, n_jobs={args.n_jobs}", **common,
+                fixed_seconds=costs["fixed_parallel"], per_job_seconds=costs["per_job"],
+                breakeven_job_seconds=costs["breakeven"])]
+
+
+def workers(n_jobs: int, cores: int, jobs: int) -> int:
+    """Processes joblib runs the sweep on: n_jobs, or cores + 1 + n_jobs when negative."""
+    return max(1, min(jobs, n_jobs if n_jobs > 0 else cores + 1 + n_jobs))
+
+
+def sweep_costs(jobs: int, sequential: float, one_job: float | None, parallel: float,
+                n_workers: int) -> dict:
+    """Split the sweep times into fixed costs and a cost per job.
+
+    sequential = fixed + jobs x per_job, so the one-job sweep gives per_job =
+    (sequential - one_job) / (jobs - 1) and fixed = one_job - per_job: starting Python and
+    Hydra, composing the config in the main process, the first job's imports, the table.
+    With joblib each worker runs ceil(jobs / workers) jobs, and fixed_parallel = parallel -
+    ceil(jobs / workers) x per_job is all the rest: the same fixed cost, starting the
+    workers (each imports joblib, Hydra and then Mesa and pandas in its first job), the
+    main process importing pandas for the table, and what the jobs lose by sharing the
+    machine. The speed-up is (fixed + jobs x J) / (fixed_parallel + ceil(jobs / workers) x
+    J), so it reaches SWEEP_TARGET for jobs of at least `breakeven` seconds:
+    (target x fixed_parallel - fixed) / (jobs - target x ceil(jobs / workers)), None when
+    no job length does (then jobs / ceil(jobs / workers) <= target). This takes the
+    parallel loss as a fixed amount; it grows with J, so longer jobs need a little more.
+    """
+    out = {"fixed": None, "per_job": None, "fixed_parallel": None, "breakeven": None}
+    if one_job is None or jobs < 2:
+        return out
+    rounds = math.ceil(jobs / n_workers)
+    per_job = (sequential - one_job) / (jobs - 1)
+    out.update(per_job=per_job, fixed=one_job - per_job,
+               fixed_parallel=parallel - rounds * per_job)
+    gain = jobs - SWEEP_TARGET * rounds
+    if gain > 0:
+        out["breakeven"] = max(0.0, (SWEEP_TARGET * out["fixed_parallel"] - out["fixed"]) / gain)
+    return out
 
 
 # --------------------------------------------------------------------------- the report

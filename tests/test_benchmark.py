@@ -42,8 +42,25 @@ def test_benchmark_writes_every_case_with_the_expected_columns(tmp_path, capsys)
     sweep = df.loc["sweep_joblib"]
     assert sweep["speedup"] == pytest.approx(df.loc["sweep_sequential", "seconds"]
                                              / sweep["seconds"], rel=1e-3)
+    # the sweep rows split into a fixed cost and a cost per job (a one-job sweep)
+    seq = df.loc["sweep_sequential"]
+    assert seq["fixed_seconds"] + 2 * seq["per_job_seconds"] == pytest.approx(seq["seconds"])
+    assert sweep["fixed_seconds"] + sweep["per_job_seconds"] == pytest.approx(sweep["seconds"])
     assert set(df["meets_target"].dropna().astype(str)) <= {"True", "False"}
     assert df.loc["leadsim_mmc", "target"] == "ratio_customers >= 3"
+
+
+def test_sweep_costs_split_the_times_and_give_the_job_length_the_target_needs():
+    # sequential = 3 + 4 x 2, parallel = 4 + 2 x 2 (two workers): 11 / 8 = 1.375x
+    costs = benchmark.sweep_costs(4, 11.0, 5.0, 8.0, 2)
+    assert costs == pytest.approx({"fixed": 3.0, "per_job": 2.0, "fixed_parallel": 4.0,
+                                   "breakeven": (1.7 * 4 - 3) / (4 - 1.7 * 2)})
+    j = costs["breakeven"]
+    assert (3 + 4 * j) / (4 + 2 * j) == pytest.approx(1.7)
+    # one worker per job can never beat jobs / ceil(jobs / workers) = 1.5 < 1.7
+    assert benchmark.sweep_costs(3, 9.0, 5.0, 8.0, 2)["breakeven"] is None
+    assert benchmark.workers(-1, 2, 4) == 2 and benchmark.workers(-1, 8, 4) == 4
+    assert benchmark.workers(3, 2, 4) == 3 and benchmark.workers(-2, 4, 4) == 3
 
 
 def test_bad_sizes_are_one_line_errors(capsys):
