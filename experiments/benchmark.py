@@ -8,7 +8,7 @@ The question. A leadsim run costs more than the cheapest SimPy model of the same
 (interest curves, shopping lists, staff rosters, records). How much more, per customer and
 per inquiry, how much memory does each inquiry hold, and do sweeps use the cores?
 
-The design. Everything below runs in this one process, in `--repeat` rounds (default 3)
+The design. Everything below runs in this one process, in `--repeat` rounds (default 5)
 that each time every case once, and each case keeps its best round: the cases share the
 interpreter, the machine and its load, and a slow spell of the machine hits all of them:
 - `bare_simpy_mmc`: the M/M/c+M line written the textbook way: a SimPy process per caller,
@@ -363,8 +363,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--n-jobs", type=int, default=-1,
                    help="joblib workers for the parallel sweep (-1 = one per core)")
     p.add_argument("--no-sweep", action="store_true", help="skip the sweep timing")
-    p.add_argument("--repeat", type=int, default=3, help="rounds: each times every case once, "
-                   "keep the best (default 3)")
+    p.add_argument("--repeat", type=int, default=5, help="rounds: each times every case once, "
+                   "keep the best (default 5: on a shared machine a case needs a quiet round)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--profile", action="store_true",
                    help="also cProfile the leadsim mmc and market runs")
