@@ -365,7 +365,9 @@ class Config:
     prospect: ProspectConfig = field(default_factory=ProspectConfig)
     reputation: ReputationModelConfig = field(default_factory=ReputationModelConfig)
     practices: dict[str, PracticeConfig] = field(default_factory=dict)
-    # Keep a log of every piece of staff work (start, end, staff); tests read it.
+    # Keep a log of every piece of staff work (staff, kind, start, end); tests read it. In
+    # time order per person, not across people (an idle person's patients are logged when
+    # they are caught up with).
     record_activity: bool = False
     # The per-run figures of `python -m sim` (first_response.png, reputation.png). `auto`:
     # a single run draws them, sweep jobs skip them (importing seaborn and drawing take
