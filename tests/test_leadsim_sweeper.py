@@ -143,6 +143,42 @@ def test_each_job_is_checked_with_the_config_hydra_composes_for_it():
         assert seen[tuple(job)] == OmegaConf.to_yaml(compose(job)), job
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("overrides", [
+    ["+sweeps=staffing_x_delay"],  # a group swept: one composition per plan
+    # values only, with a list, a forced addition, an interpolation and a hydra setting
+    ["seed=1,2,${market.days}", "market.days=3,30", "market.shopping_list=[1.0],[0.5,0.5]",
+     "++record_activity=true,false", "plan=second_front_desk",
+     "hydra.job.config.override_dirname.exclude_keys=[seed]"],
+])
+def test_the_launcher_gets_each_job_config_exactly_as_hydra_composes_it(sweeper_for,
+                                                                         overrides):
+    """The sweeper hands its launcher a config loader (JobConfigLoader) that composes the
+    first job of each set of group choices and copies it, with the job's values, for the
+    others: each job's config, `hydra` node and flags included, is Hydra's own."""
+    from omegaconf import OmegaConf
+
+    sweeper, jobs, calls = sweeper_for(overrides)
+    loader = sweeper.hydra_context.config_loader
+    assert type(loader).__name__ == "JobConfigLoader"
+    assert loader.get_sources() == sweeper._hydra_loader.get_sources()  # the rest: Hydra's
+    given = [loader.load_sweep_config(sweeper.config, job) for job in jobs]
+    choices = {tuple(o for o in job if o.startswith("plan=")) for job in jobs}
+    assert len(calls) == len(choices)  # one full composition per set of group choices
+    compose_job = sweeper._hydra_loader.load_sweep_config
+    for job, cfg in list(zip(jobs, given))[1::7]:  # a sample: each composition takes 0.3 s
+        want = compose_job(sweeper.config, job)
+        assert OmegaConf.to_container(cfg, resolve=False) == \
+            OmegaConf.to_container(want, resolve=False), job
+        assert OmegaConf.to_yaml(cfg.hydra) == OmegaConf.to_yaml(want.hydra), job
+        assert OmegaConf.is_struct(cfg) == OmegaConf.is_struct(want)
+        assert OmegaConf.is_readonly(cfg.hydra) == OmegaConf.is_readonly(want.hydra)
+        assert cfg.seed == want.seed and cfg.market.days == want.market.days  # resolved
+    # each job has its own copy: changing one changes no other
+    given[0].seed = 12345
+    assert all(cfg.seed != 12345 for cfg in given[1:])
+
+
 def test_the_example_sweeps_use_the_leadsim_sweeper():
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir

@@ -45,6 +45,23 @@ class LeadsimSweeper(basic_sweeper.BasicSweeper):
         super().__init__(max_batch_size=max_batch_size, params=params)
         self.check = check
         self._checker = None  # one per sweep: the composed references serve every batch
+        self._hydra_loader = None  # Hydra's own config loader (the check composes with it)
+
+    def setup(self, *, hydra_context, task_function, config) -> None:
+        """BasicSweeper's setup, with a launcher whose jobs' configs are composed in full
+        only for the first job of each set of config-group choices in each process
+        (`sim.hydra_support.JobConfigLoader`)."""
+        import uuid
+
+        from hydra.types import HydraContext
+
+        from sim.hydra_support import JobConfigLoader
+
+        self._hydra_loader = hydra_context.config_loader
+        jobs = HydraContext(
+            config_loader=JobConfigLoader(hydra_context.config_loader, uuid.uuid4().hex),
+            callbacks=hydra_context.callbacks)
+        super().setup(hydra_context=jobs, task_function=task_function, config=config)
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         """Refuse the sweep before a job of the batch runs if any of them is bad."""
@@ -78,8 +95,8 @@ class LeadsimSweeper(basic_sweeper.BasicSweeper):
         composed `self.config` from them, the sweeps left out)."""
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
-        assert self.config is not None and self.hydra_context is not None
-        parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
+        assert self.config is not None and self._hydra_loader is not None
+        parser = OverridesParser.create(config_loader=self._hydra_loader)
         parsed = parser.parse_overrides(list(self.config.hydra.overrides.task))
         fixed = [o for o in parsed if not o.is_sweep_override()]
         return self.split_arguments(fixed, None)[0][0]
@@ -87,6 +104,6 @@ class LeadsimSweeper(basic_sweeper.BasicSweeper):
     def _compose_job(self, overrides: list[str]):
         """One job's config, composed as the launcher will compose it (and as
         BasicSweeper checks it): the sweep's Hydra overrides, then the job's."""
-        assert self.hydra_context is not None and self.config is not None
-        return self.hydra_context.config_loader.load_sweep_config(
+        assert self._hydra_loader is not None and self.config is not None
+        return self._hydra_loader.load_sweep_config(
             master_config=self.config, sweep_overrides=list(overrides))
