@@ -219,3 +219,65 @@ def test_patients_alone_keep_the_desk_as_busy_as_patient_share():
     starts = sum(1 for a, b in zip(patients, patients[1:]) if b[2] > a[3] + 1e-9) + 1
     expected = share / 6.0 * (1 - share) * on_shift
     assert abs(starts / expected - 1) < 0.1, (starts, expected)
+
+
+@st.composite
+def desk_and_coordinators(draw):
+    """Front desk (with patients) and coordinators, all channels, no answering service:
+    anyone idle can take any new lead."""
+    roster = [ShiftConfig(days=list(Day), start=hhmm(s), end=hhmm(e), role=role,
+                          staff=draw(st.integers(1, 2)), hourly_wage=20.0)
+              for role in (Role.front_desk, Role.front_desk, Role.coordinator)
+              for s in [draw(st.integers(20, 44))] for e in [draw(st.integers(s + 8, 80))]]
+    return PracticeConfig(channels=list(Channel), roster=roster,
+                          patient_share=draw(st.sampled_from([0.3, 0.45, 0.6])),
+                          patient_task_minutes=draw(st.sampled_from([4.0, 10.0])))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pcfg=desk_and_coordinators(), days=st.integers(1, 3), seed=st.integers(0, 2**16))
+def test_new_work_goes_to_whoever_has_been_idle_longest(pcfg, days, seed):
+    """A lead that starts while its person was idle was handed to them when it came in;
+    of the people idle then (on shift, neither working nor with a patient), it goes to the
+    one idle longest (idle since the end of their last piece of work, or since their shift
+    began). Patients of idle people are worked out only when someone needs them
+    (Staff.catch_up): someone who saw patients while idle counts as idle since the last."""
+    model = LeadMarket(small_market(pcfg, days, seed))
+    model.run()
+    check_work_inside_shifts(model)
+    windows = {s.staff_id: s.windows for p in model.practices for s in p.staff}
+    work: dict[str, list] = {sid: [] for sid in windows}
+    for staff_id, kind, start, end in model.activity:
+        work[staff_id].append((start, end, kind))
+    for items in work.values():
+        items.sort()
+
+    def state(sid, t):
+        """(idle since, or None when working, off shift or at a tie) at time t."""
+        win = next(((s, e) for s, e in windows[sid] if s <= t < e), None)
+        if win is None:
+            return None
+        last = win[0]
+        for start, end, _ in work[sid]:
+            if start >= t:
+                break
+            if end >= t:  # busy at t (or finishing exactly then: a tie, skip)
+                return None
+            last = max(last, end)
+        if any(start == t for start, _, _ in work[sid]):
+            return None
+        return last
+
+    checked = 0
+    for sid, items in work.items():
+        prev_end = -math.inf
+        for start, end, kind in items:
+            if kind == "lead" and prev_end < start:
+                mine = state(sid, start - 1e-9)  # just before: idle, since when
+                if mine is not None:
+                    others = [state(o, start) for o in work if o != sid]
+                    earlier = [s for s in others if s is not None and s < mine - 1e-9]
+                    assert not earlier, (sid, start, mine, earlier)
+                    checked += 1
+            prev_end = max(prev_end, end)
+    assert checked or not any(k == "lead" for a in work.values() for *_, k in a)

@@ -132,24 +132,23 @@ class Practice(mesa.Agent):
         caught up with their patients (Staff.catch_up; one with a patient at the desk
         becomes busy and leaves the list). Of those free, the one idle longest takes it:
         the first in the list had each patient been a wake-up event (staff rejoin the end
-        of the list after each patient). The list is in the order people went idle, so the
-        first one found free who saw no patient meanwhile went idle before everyone after
-        them: the search stops there. Someone whose shift ends this very minute takes
-        nothing new (their end of shift comes next)."""
+        of the list after each patient). The list is in the order people joined it, so the
+        first one found free who has seen no patient since joining it went idle before
+        everyone after them: the search stops there. Someone whose shift ends this very
+        minute takes nothing new (their end of shift comes next)."""
         idle, best, k = self.idle_staff, None, 0
         while k < len(idle):
             staff = idle[k]
             k += 1
             if (staff.takes_calls if channel is None else channel in staff.task_channels) \
                     and staff.shift_end > now:
-                since = staff.idle_since
                 if staff.patient_times and not staff.catch_up(now):
                     k -= 1
                     del idle[k]  # with a patient: busy
                     continue
                 if best is None or staff.idle_since < best.idle_since:
                     best = staff
-                if staff.idle_since == since:
+                if staff.idle_since == staff.listed_since:
                     break
         if best is not None:
             idle.remove(best)

@@ -64,6 +64,7 @@ class Staff:
         self.on_shift = False
         self.idle = False
         self.idle_since = 0.0  # when the person last went idle (see `catch_up`)
+        self.listed_since = 0.0  # when they joined the practice's idle list
         self.item = None  # the work in hand
         self._window = 0  # index of the next shift window
         # Patients of the current shift window, arrival times ascending; those up to
@@ -118,7 +119,7 @@ class Staff:
         item = self.practice.next_work(self)
         if item is None:
             self.idle = True
-            self.idle_since = self.env.now
+            self.idle_since = self.listed_since = self.env.now
             self.practice.go_idle(self)
         else:
             self._begin(item)
