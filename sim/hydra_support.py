@@ -139,6 +139,57 @@ def with_config_sweep(params: dict, overrides: list[str]) -> list[str]:
     return list(merged.values())
 
 
+class _OverrideSorter:
+    """A sweep's overrides parsed once, and sorted: those that only set a value in the
+    composed config (plain) and those that need a composition (group choices, Hydra's own
+    settings, deletions, dicts merged into a node, `+key` additions, which Hydra refuses
+    when the key exists). `choices(parsed)` names what a composition depends on."""
+
+    def __init__(self) -> None:
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        self.parser = OverridesParser.create()
+        self.parsed: dict[str, Any] = {}
+        self.groups: set[str] = set()  # config groups seen in the composed configs
+
+    def parse(self, overrides: list[str]) -> list:
+        new = [o for o in overrides if o not in self.parsed]
+        if new:
+            self.parsed.update(zip(new, self.parser.parse_overrides(new)))
+        return [self.parsed[o] for o in overrides]
+
+    def learn_groups(self, cfg) -> None:
+        """The config groups of a composed config (with its `hydra` node)."""
+        self.groups.update(str(k).split("@")[0] for k in cfg.hydra.runtime.choices)
+
+    def is_group(self, o) -> bool:
+        return o.package is not None or o.key_or_group in self.groups
+
+    def needs_compose(self, o) -> bool:
+        """Whether an override can change more than one value of the composed config."""
+        key = o.key_or_group
+        return (o.is_delete() or o.is_add() or self.is_group(o)
+                or key == "hydra" or key.startswith(("hydra.", "hydra/"))
+                or isinstance(o.value(), dict))
+
+    def choices(self, parsed: list) -> tuple[str, ...]:
+        return tuple(o.input_line for o in parsed if self.needs_compose(o))
+
+    def plain(self, parsed: list) -> list | None:
+        """The job's plain overrides, if setting them on a composed config with the same
+        choices gives what composing gives; None otherwise. Hydra applies the overrides
+        that are not group choices in order, after composing: a plain value set where
+        another override of the job also reaches (the same key, a key inside it or
+        around it) would depend on that order."""
+        plain = [o for o in parsed if not self.needs_compose(o)]
+        if plain:
+            paths = sorted(o.key_or_group for o in parsed if not self.is_group(o))
+            if any(b == a or b.startswith((a + ".", a + "["))
+                   for a, b in zip(paths, paths[1:])):
+                return None
+        return plain
+
+
 class SweepChecker:
     """Validates the jobs of a sweep (override lists with the same keys) and composes few.
 
@@ -150,9 +201,11 @@ class SweepChecker:
     the same choices is checked as its reference with the job's plain values set the way
     Hydra sets a command-line override (`OmegaConf.update(cfg, key, value, merge=True)`),
     which takes microseconds. Whatever could change more than a value is composed in
-    full: a config-group choice, a deletion, a dict merged into a node, Hydra's own
-    settings. A job that fails on its patched reference is composed in full as well, so
-    an error is always the one a full composition gives.
+    full (`_OverrideSorter`): a config-group choice, a deletion, a dict merged into a
+    node, a `+key` addition, Hydra's own settings, and a value whose key another override
+    of the job also reaches (then the order of the overrides decides). A job that fails on
+    its patched reference is composed in full as well, so an error is always the one a
+    full composition gives.
 
     A config composed already can serve as a reference too (`add_reference`): leadsim's
     sweeper hands over the config Hydra composed for the sweep itself, so a sweep of plain
@@ -165,25 +218,22 @@ class SweepChecker:
 
     def __init__(self, compose: Callable[[list[str]], Any], check: Callable | None = None,
                  keep: int = 32) -> None:
-        from hydra.core.override_parser.overrides_parser import OverridesParser
-
         self.compose, self.check, self.keep = compose, check, keep
         self.composed = 0
-        self._groups: set[str] = set()  # config groups seen in the composed configs
+        self._sorter = _OverrideSorter()
         self._references: OrderedDict[tuple[str, ...], _Reference] = OrderedDict()
-        self._parser = OverridesParser.create()
-        self._parsed: dict[str, Any] = {}
 
     def __call__(self, overrides: Sequence[str]) -> None:
         overrides = list(overrides)
-        parsed = self._parse(overrides)
+        sorter = self._sorter
+        parsed = sorter.parse(overrides)
         if not self._references:  # the first job: the group names come from its config
             self._compose_and_check(overrides, parsed, keep=True)
             return
-        choices = self._choices(parsed)
+        choices = sorter.choices(parsed)
         reference = self._references.get(choices)
-        plain = [o for o in parsed if not self._needs_compose(o)]
-        if reference is None or not reference.can_patch(plain):
+        plain = sorter.plain(parsed)
+        if reference is None or plain is None or not reference.can_patch(plain):
             self._compose_and_check(overrides, parsed, keep=reference is None)
             return
         self._references.move_to_end(choices)
@@ -206,31 +256,18 @@ class SweepChecker:
         any of those gives other choices, so those jobs are composed in full)."""
         from omegaconf import open_dict, read_write
 
-        parsed = self._parse(list(overrides))
-        self._groups.update(str(k).split("@")[0] for k in cfg.hydra.runtime.choices)
+        sorter = self._sorter
+        parsed = sorter.parse(list(overrides))
+        sorter.learn_groups(cfg)
+        plain = sorter.plain(parsed)
+        if plain is None:  # the command line's own overrides overlap: compose each job
+            return
         cfg = copy.deepcopy(cfg)  # the caller's config stays as it is
         with read_write(cfg), open_dict(cfg):
             del cfg["hydra"]
-        plain = [o for o in parsed if not self._needs_compose(o)]
-        self._references[self._choices(parsed)] = _Reference(cfg, plain, complete=False)
+        self._references[sorter.choices(parsed)] = _Reference(cfg, plain, complete=False)
         while len(self._references) > self.keep:
             self._references.popitem(last=False)
-
-    def _parse(self, overrides: list[str]) -> list:
-        new = [o for o in overrides if o not in self._parsed]
-        if new:
-            self._parsed.update(zip(new, self._parser.parse_overrides(new)))
-        return [self._parsed[o] for o in overrides]
-
-    def _needs_compose(self, o) -> bool:
-        """Whether an override can change more than one value of the composed config."""
-        key = o.key_or_group
-        return (o.is_delete() or o.package is not None or key in self._groups
-                or key == "hydra" or key.startswith(("hydra.", "hydra/"))
-                or isinstance(o.value(), dict))
-
-    def _choices(self, parsed: list) -> tuple[str, ...]:
-        return tuple(o.input_line for o in parsed if self._needs_compose(o))
 
     def _compose_and_check(self, overrides: list[str], parsed: list, keep: bool) -> None:
         from omegaconf import open_dict, read_write
@@ -242,14 +279,13 @@ class SweepChecker:
             raise
         except Exception as exc:  # Hydra / OmegaConf errors: keep the line that names the key
             raise ConfigError(hydra_message(exc, overrides)) from None
-        self._groups.update(str(k).split("@")[0] for k in cfg.hydra.runtime.choices)
+        self._sorter.learn_groups(cfg)
         with read_write(cfg), open_dict(cfg):  # the app's config, as a job receives it
             del cfg["hydra"]
         self._check(cfg, overrides)
-        if keep:
-            choices = self._choices(parsed)
-            plain = [o for o in parsed if not self._needs_compose(o)]
-            self._references[choices] = _Reference(cfg, plain)
+        plain = self._sorter.plain(parsed)
+        if keep and plain is not None:
+            self._references[self._sorter.choices(parsed)] = _Reference(cfg, plain)
             while len(self._references) > self.keep:
                 self._references.popitem(last=False)
 
@@ -275,16 +311,11 @@ class _Reference:
         self.complete = complete
 
     def can_patch(self, plain: list) -> bool:
-        """The same plain keys as the reference (or more, until it is complete), each once,
-        none inside another (setting `a.b` after `a` is not the same as setting it in a
-        fresh composition)."""
+        """The same plain keys as the reference (or more, until it is complete). `plain`
+        comes from `_OverrideSorter.plain`: each key once, none inside another."""
         keys = sorted(o.get_key_element() for o in plain)
-        if len(set(keys)) != len(keys):
-            return False
-        if keys != sorted(self.values) and (self.complete or not set(self.values) <= set(keys)):
-            return False
-        paths = sorted(o.key_or_group for o in plain)
-        return not any(b.startswith((a + ".", a + "[")) for a, b in zip(paths, paths[1:]))
+        return keys == sorted(self.values) or (not self.complete
+                                               and set(self.values) <= set(keys))
 
     def patch(self, plain: list) -> None:
         """Set the values that differ from those set now, as Hydra applies an override."""
@@ -336,19 +367,20 @@ class JobConfigLoader:
         state = _JOB_STATES.get(self.sweep_id)
         if state is None:
             _JOB_STATES.clear()  # one sweep at a time per process
-            state = _JOB_STATES[self.sweep_id] = _OverrideSorter()
+            state = _JOB_STATES[self.sweep_id] = _JobState()
         overrides = list(sweep_overrides)
         parsed = state.parse(overrides)
-        choices = state.choices(parsed)
-        reference = state.references.get(choices)
+        reference = state.references.get(state.choices(parsed))
+        plain = state.plain(parsed)
         cfg = None
-        if reference is not None:
-            cfg = reference.job_config(parsed, state)
+        if reference is not None and plain is not None:
+            cfg = reference.job_config(parsed, plain)
         if cfg is None:
             cfg = self.inner.load_sweep_config(master_config, overrides)
-            state.groups.update(str(k).split("@")[0] for k in cfg.hydra.runtime.choices)
-            if reference is None:
-                state.references[state.choices(parsed)] = _JobReference(cfg, parsed, state)
+            state.learn_groups(cfg)
+            plain = state.plain(parsed)
+            if reference is None and plain is not None:
+                state.references[state.choices(parsed)] = _JobReference(cfg, parsed, plain)
                 while len(state.references) > self.keep:
                     state.references.popitem(last=False)
             return cfg
@@ -356,56 +388,33 @@ class JobConfigLoader:
         return cfg
 
 
-class _OverrideSorter:
-    """Parsed overrides, and which of them need a composition (per process and sweep)."""
+class _JobState(_OverrideSorter):
+    """A process's overrides and job references for one sweep (JobConfigLoader)."""
 
     def __init__(self) -> None:
-        from hydra.core.override_parser.overrides_parser import OverridesParser
-
-        self.parser = OverridesParser.create()
-        self.parsed: dict[str, Any] = {}
-        self.groups: set[str] = set()
+        super().__init__()
         self.references: OrderedDict[tuple[str, ...], _JobReference] = OrderedDict()
 
-    def parse(self, overrides: list[str]) -> list:
-        new = [o for o in overrides if o not in self.parsed]
-        if new:
-            self.parsed.update(zip(new, self.parser.parse_overrides(new)))
-        return [self.parsed[o] for o in overrides]
 
-    def needs_compose(self, o) -> bool:
-        key = o.key_or_group
-        return (o.is_delete() or o.package is not None or key in self.groups
-                or key == "hydra" or key.startswith(("hydra.", "hydra/"))
-                or isinstance(o.value(), dict))
-
-    def choices(self, parsed: list) -> tuple[str, ...]:
-        return tuple(o.input_line for o in parsed if self.needs_compose(o))
-
-
-_JOB_STATES: dict[str, _OverrideSorter] = {}
+_JOB_STATES: dict[str, _JobState] = {}
 
 
 class _JobReference:
     """A job's config as Hydra composed it (kept unchanged), and its plain overrides."""
 
-    def __init__(self, cfg, parsed: list, state: _OverrideSorter) -> None:
+    def __init__(self, cfg, parsed: list, plain: list) -> None:
         self.cfg = copy.deepcopy(cfg)
-        self.values = {o.get_key_element(): o.input_line
-                       for o in parsed if not state.needs_compose(o)}
+        self.values = {o.get_key_element(): o.input_line for o in plain}
         self.keys = [o.get_key_element() for o in parsed]
 
-    def job_config(self, parsed: list, state: _OverrideSorter):
-        """The config of a job with the same choices, or None when only Hydra can say."""
+    def job_config(self, parsed: list, plain: list):
+        """The config of a job with the same choices and `plain` values (from
+        `_OverrideSorter.plain`), or None when only Hydra can say."""
         from hydra._internal.config_loader_impl import get_overrides_dirname
         from omegaconf import OmegaConf, open_dict
 
         if [o.get_key_element() for o in parsed] != self.keys:
             return None  # other keys, or in another order: compose
-        plain = [o for o in parsed if not state.needs_compose(o)]
-        paths = sorted(o.key_or_group for o in plain)
-        if any(b.startswith((a + ".", a + "[")) for a, b in zip(paths, paths[1:])):
-            return None
         cfg = copy.deepcopy(self.cfg)
         try:
             for o in plain:

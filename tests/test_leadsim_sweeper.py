@@ -144,15 +144,19 @@ def test_each_job_is_checked_with_the_config_hydra_composes_for_it():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("overrides", [
-    ["+sweeps=staffing_x_delay"],  # a group swept: one composition per plan
+@pytest.mark.parametrize(("overrides", "composed"), [
+    (["+sweeps=staffing_x_delay"], 6),  # a group swept: one composition per plan
     # values only, with a list, a forced addition, an interpolation and a hydra setting
-    ["seed=1,2,${market.days}", "market.days=3,30", "market.shopping_list=[1.0],[0.5,0.5]",
-     "++record_activity=true,false", "plan=second_front_desk",
-     "hydra.job.config.override_dirname.exclude_keys=[seed]"],
+    (["seed=1,2,${market.days}", "market.days=3,30", "market.shopping_list=[1.0],[0.5,0.5]",
+      "++record_activity=true,false", "plan=second_front_desk",
+      "hydra.job.config.override_dirname.exclude_keys=[seed]"], 1),
+    # the order of overrides on one key decides: every job composed
+    (["seed=1,2", "++seed=7"], 2),
+    (["practices.alpha.policy.first_response_delay_minutes=5,15",
+      "practices.alpha.policy={first_response_delay_minutes:30}"], 2),
 ])
 def test_the_launcher_gets_each_job_config_exactly_as_hydra_composes_it(sweeper_for,
-                                                                         overrides):
+                                                                         overrides, composed):
     """The sweeper hands its launcher a config loader (JobConfigLoader) that composes the
     first job of each set of group choices and copies it, with the job's values, for the
     others: each job's config, `hydra` node and flags included, is Hydra's own."""
@@ -163,8 +167,7 @@ def test_the_launcher_gets_each_job_config_exactly_as_hydra_composes_it(sweeper_
     assert type(loader).__name__ == "JobConfigLoader"
     assert loader.get_sources() == sweeper._hydra_loader.get_sources()  # the rest: Hydra's
     given = [loader.load_sweep_config(sweeper.config, job) for job in jobs]
-    choices = {tuple(o for o in job if o.startswith("plan=")) for job in jobs}
-    assert len(calls) == len(choices)  # one full composition per set of group choices
+    assert len(calls) == composed  # one full composition per set of group choices
     compose_job = sweeper._hydra_loader.load_sweep_config
     for job, cfg in list(zip(jobs, given))[1::7]:  # a sample: each composition takes 0.3 s
         want = compose_job(sweeper.config, job)
@@ -177,6 +180,24 @@ def test_the_launcher_gets_each_job_config_exactly_as_hydra_composes_it(sweeper_
     # each job has its own copy: changing one changes no other
     given[0].seed = 12345
     assert all(cfg.seed != 12345 for cfg in given[1:])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("overrides", [
+    ["seed=1,2", "++seed=-3"],  # the later override on the key wins: a bad seed
+    ["seed=5", "+seed=1,2"],  # Hydra will not add a key that is there
+    ["practices.alpha.policy.first_response_delay_minutes=5,15",
+     "practices.alpha.policy={first_response_delay_minutes:-1}"],  # the dict comes last
+])
+def test_a_job_whose_overrides_reach_one_key_twice_is_checked_in_full(sweeper_for, overrides):
+    """Values set on a composed config would ignore the order of the overrides: such
+    jobs are composed (and refused, here) as Hydra composes them."""
+    from hydra.errors import ConfigCompositionException
+
+    sweeper, jobs, calls = sweeper_for(overrides)
+    with pytest.raises(ConfigCompositionException) as info:
+        sweeper.validate_batch_is_legal(jobs)
+    assert "\n" not in str(info.value).strip()
 
 
 def test_the_example_sweeps_use_the_leadsim_sweeper():
