@@ -287,14 +287,17 @@ class LeadMarket(mesa.Model):
         # A column at a time, in C (map + attrgetter); numbers and flags straight into
         # typed numpy arrays (the tables would convert the lists anyway), text as lists.
         qs, n = self.inquiries, len(self.inquiries)
+        slots = np.array([p.slot for p in self.practices], dtype=object)
         inquiries = {}
         for c in inq_cols:
-            values = map(attrgetter(c if c != "practice" else "slot"), qs)
+            if c == "practice":  # inquiry.slot is the practice's index: names by index
+                index = np.fromiter(map(attrgetter("slot"), qs), dtype=np.intp, count=n)
+                inquiries[c] = slots[index].tolist()
+                continue
+            values = map(attrgetter(c), qs)
             dtype = INQUIRY_DTYPES.get(c)
             inquiries[c] = (np.fromiter(values, dtype=dtype, count=n) if dtype is not None
                             else list(values))
-        slots = [p.slot for p in self.practices]  # inquiry.slot is the practice's index
-        inquiries["practice"] = [slots[i] for i in inquiries["practice"]]
         pro_cols = ("prospect_id", "arrived_at", "source", "channel", "n_practices",
                     "booked_with", "booked_at", "consultation_at", "showed", "converted",
                     "procedure", "revenue", "referred_by")

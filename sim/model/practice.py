@@ -274,7 +274,7 @@ class Practice(mesa.Agent):
                     self._abandon(inq)
                     continue
                 return inq
-        if staff.task_channels:
+        if staff.task_channels and self.tasks.queued:  # (most looks find nothing queued)
             return self.tasks.pop_best(staff.task_channels)
         return None
 
