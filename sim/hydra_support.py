@@ -145,12 +145,13 @@ class _OverrideSorter:
     settings, deletions, dicts merged into a node, `+key` additions, which Hydra refuses
     when the key exists). `choices(parsed)` names what a composition depends on."""
 
-    def __init__(self) -> None:
+    def __init__(self, groups: Sequence[str] = ()) -> None:
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
         self.parser = OverridesParser.create()
         self.parsed: dict[str, Any] = {}
-        self.groups: set[str] = set()  # config groups seen in the composed configs
+        # config groups: those the config loader lists, and those seen in composed configs
+        self.groups: set[str] = set(groups)
 
     def parse(self, overrides: list[str]) -> list:
         new = [o for o in overrides if o not in self.parsed]
@@ -177,17 +178,26 @@ class _OverrideSorter:
 
     def plain(self, parsed: list) -> list | None:
         """The job's plain overrides, if setting them on a composed config with the same
-        choices gives what composing gives; None otherwise. Hydra applies the overrides
-        that are not group choices in order, after composing: a plain value set where
-        another override of the job also reaches (the same key, a key inside it or
-        around it) would depend on that order."""
+        choices gives what composing gives; None otherwise. Hydra applies every override
+        but a group choice (a dict given to a group, `market={...}`, included) in order,
+        after composing: a plain value set where another override of the job also reaches
+        (the same key, a key inside it or around it) would depend on that order."""
         plain = [o for o in parsed if not self.needs_compose(o)]
         if plain:
-            paths = sorted(o.key_or_group for o in parsed if not self.is_group(o))
-            if any(b == a or b.startswith((a + ".", a + "["))
-                   for a, b in zip(paths, paths[1:])):
+            paths = [o.key_or_group for o in parsed
+                     if not self.is_group(o) or isinstance(o.value(), dict)]
+            if _overlap(paths):
                 return None
         return plain
+
+
+def _overlap(paths: list[str]) -> bool:
+    """Whether a key is named twice, or one key lies inside another (`a` and `a.b`,
+    `a[0]`), whatever other keys sort between them."""
+    seen = set(paths)
+    if len(seen) != len(paths):
+        return True
+    return any(p[:i] in seen for p in paths for i, ch in enumerate(p) if ch in ".[")
 
 
 class SweepChecker:
@@ -217,10 +227,10 @@ class SweepChecker:
     """
 
     def __init__(self, compose: Callable[[list[str]], Any], check: Callable | None = None,
-                 keep: int = 32) -> None:
+                 keep: int = 32, groups: Sequence[str] = ()) -> None:
         self.compose, self.check, self.keep = compose, check, keep
         self.composed = 0
-        self._sorter = _OverrideSorter()
+        self._sorter = _OverrideSorter(groups)  # `groups`: the config loader's list
         self._references: OrderedDict[tuple[str, ...], _Reference] = OrderedDict()
 
     def __call__(self, overrides: Sequence[str]) -> None:
@@ -353,8 +363,10 @@ class JobConfigLoader:
     pickled copy of this loader with each job, reuse theirs from job to job.
     """
 
-    def __init__(self, inner, sweep_id: str, keep: int = 8) -> None:
+    def __init__(self, inner, sweep_id: str, groups: Sequence[str] = (),
+                 keep: int = 8) -> None:
         self.inner, self.sweep_id, self.keep = inner, sweep_id, keep
+        self.groups = tuple(groups)  # the app's config groups (`config_groups`)
 
     def __getattr__(self, name: str):
         if name == "inner":  # not set yet (unpickling): no recursion
@@ -367,7 +379,7 @@ class JobConfigLoader:
         state = _JOB_STATES.get(self.sweep_id)
         if state is None:
             _JOB_STATES.clear()  # one sweep at a time per process
-            state = _JOB_STATES[self.sweep_id] = _JobState()
+            state = _JOB_STATES[self.sweep_id] = _JobState(self.groups)
         overrides = list(sweep_overrides)
         parsed = state.parse(overrides)
         reference = state.references.get(state.choices(parsed))
@@ -391,8 +403,8 @@ class JobConfigLoader:
 class _JobState(_OverrideSorter):
     """A process's overrides and job references for one sweep (JobConfigLoader)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, groups: Sequence[str] = ()) -> None:
+        super().__init__(groups)
         self.references: OrderedDict[tuple[str, ...], _JobReference] = OrderedDict()
 
 
@@ -432,6 +444,11 @@ class _JobReference:
                 item_sep=job.config.override_dirname.item_sep,
                 exclude_keys=job.config.override_dirname.exclude_keys)
         return cfg
+
+
+def config_groups(config_name: str = "config") -> list[str]:
+    """The top-level config groups of the app, those of its search path (`sweeps`) too."""
+    return _config_loader(config_name).list_groups("")
 
 
 def _config_loader(config_name: str):
@@ -495,7 +512,8 @@ def preflight(argv: list[str], config_name: str, check: Callable | None = None) 
                 params.update(config_sweep(cfg))
             return cfg
 
-        checker = SweepChecker(compose_job, check)
+        groups = config_groups(config_name) if multirun else ()
+        checker = SweepChecker(compose_job, check, groups=groups)
         checker(variants[0])
         if params:  # every value of the config's sweep too, before Hydra writes anything
             variants = sweep_variants(with_config_sweep(params, app_args), config_name)

@@ -154,6 +154,11 @@ def test_each_job_is_checked_with_the_config_hydra_composes_for_it():
     (["seed=1,2", "++seed=7"], 2),
     (["practices.alpha.policy.first_response_delay_minutes=5,15",
       "practices.alpha.policy={first_response_delay_minutes:30}"], 2),
+    (["market.days=1,2", "market={days:3,drain_days:0}"], 2),  # a dict given to a group
+    # a key sorting between the two that overlap (`-` sorts before `.`)
+    (["practices.alpha.policy.first_response_delay_minutes=5,15",
+      "practices.alpha.policy={first_response_delay_minutes:30}",
+      "++practices.alpha.policy-x=1"], 2),
 ])
 def test_the_launcher_gets_each_job_config_exactly_as_hydra_composes_it(sweeper_for,
                                                                          overrides, composed):
@@ -188,6 +193,8 @@ def test_the_launcher_gets_each_job_config_exactly_as_hydra_composes_it(sweeper_
     ["seed=5", "+seed=1,2"],  # Hydra will not add a key that is there
     ["practices.alpha.policy.first_response_delay_minutes=5,15",
      "practices.alpha.policy={first_response_delay_minutes:-1}"],  # the dict comes last
+    ["market.days=5,6", "market={days:-1}"],  # a dict given to a config group
+    ["seed=1,2", "++sweeps=shopping_x_decay,staffing_x_delay"],  # Hydra: not for a group
 ])
 def test_a_job_whose_overrides_reach_one_key_twice_is_checked_in_full(sweeper_for, overrides):
     """Values set on a composed config would ignore the order of the overrides: such

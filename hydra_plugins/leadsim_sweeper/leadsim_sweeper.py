@@ -46,6 +46,7 @@ class LeadsimSweeper(basic_sweeper.BasicSweeper):
         self.check = check
         self._checker = None  # one per sweep: the composed references serve every batch
         self._hydra_loader = None  # Hydra's own config loader (the check composes with it)
+        self._groups: list[str] = []  # the app's config groups
 
     def setup(self, *, hydra_context, task_function, config) -> None:
         """BasicSweeper's setup, with a launcher whose jobs' configs are composed in full
@@ -55,11 +56,13 @@ class LeadsimSweeper(basic_sweeper.BasicSweeper):
 
         from hydra.types import HydraContext
 
-        from sim.hydra_support import JobConfigLoader
+        from sim.hydra_support import JobConfigLoader, config_groups
 
         self._hydra_loader = hydra_context.config_loader
+        self._groups = config_groups(config.hydra.job.config_name)
         jobs = HydraContext(
-            config_loader=JobConfigLoader(hydra_context.config_loader, uuid.uuid4().hex),
+            config_loader=JobConfigLoader(hydra_context.config_loader, uuid.uuid4().hex,
+                                          self._groups),
             callbacks=hydra_context.callbacks)
         super().setup(hydra_context=jobs, task_function=task_function, config=config)
 
@@ -85,7 +88,7 @@ class LeadsimSweeper(basic_sweeper.BasicSweeper):
             from sim.hydra_support import SweepChecker
 
             check = get_method(self.check) if self.check else None
-            self._checker = SweepChecker(self._compose_job, check)
+            self._checker = SweepChecker(self._compose_job, check, groups=self._groups)
             assert self.config is not None
             self._checker.add_reference(self.config, self._shared_overrides())
         return self._checker
