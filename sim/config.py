@@ -618,7 +618,26 @@ def to_config(obj: Any) -> Config:
         raise ConfigError(one_line(exc)) from None
     if not is_dataclass(cfg) or not isinstance(cfg, Config):
         raise ConfigError("config: the composed config is not a leadsim Config")
+    _no_unknown_keys(cfg, "")
     return validate(cfg)
+
+
+def _no_unknown_keys(obj: Any, path: str) -> None:
+    """A key the schema does not have (`+market.dayz=365` adds one past Hydra's check) is a
+    typo: one line naming it and the keys allowed there."""
+    if is_dataclass(obj):
+        names = [f.name for f in fields(obj)]
+        for key in vars(obj):
+            if key not in names:
+                raise ConfigError(f"{path}{key}: unknown key (allowed: {', '.join(names)})")
+        for name in names:
+            _no_unknown_keys(getattr(obj, name), f"{path}{name}.")
+    elif isinstance(obj, dict):
+        for key, value in obj.items():
+            _no_unknown_keys(value, f"{path}{key}.")
+    elif isinstance(obj, list):
+        for i, value in enumerate(obj):
+            _no_unknown_keys(value, f"{path}{i}.")
 
 
 def one_line(exc: BaseException) -> str:

@@ -25,6 +25,10 @@ from sim.config import (
 
 # (overrides, the key the error message must name)
 BAD_CONFIGS = [
+    # a typo added past Hydra's own check of keys (+ / ++ add a key)
+    pytest.param(["+market.dayz=365"], "market.dayz", id="added-key-typo"),
+    pytest.param(["++practices.alpha.policy.max_attempt=3"],
+                 "practices.alpha.policy.max_attempt", id="force-added-key-typo"),
     pytest.param(["scenario.servers=-1"], "scenario.servers", id="servers-negative"),
     pytest.param(["scenario.servers=2.5"], "scenario.servers", id="servers-not-integer"),
     pytest.param(["scenario=mmc", "scenario.servers=0"], "scenario.servers", id="mmc-servers-zero"),
