@@ -329,8 +329,6 @@ class _Reference:
 
     def patch(self, plain: list) -> None:
         """Set the values that differ from those set now, as Hydra applies an override."""
-        from omegaconf import OmegaConf
-
         if not self.complete:  # from now on every job names exactly these keys
             for o in plain:
                 self.values.setdefault(o.get_key_element(), None)
@@ -340,9 +338,16 @@ class _Reference:
             if self.values[key] == o.input_line:
                 continue
             self.values[key] = None  # unknown until set: a failed merge may leave half a list
-            OmegaConf.update(self.cfg, o.key_or_group, o.value(), merge=True,
-                             force_add=o.is_add() or o.is_force_add())
+            _set_plain(self.cfg, o)
             self.values[key] = o.input_line
+
+
+def _set_plain(cfg, o) -> None:
+    """Set one plain override (`_OverrideSorter.plain`) on a composed config as Hydra
+    applies a command-line value: merged into the node, `++key` may add the key."""
+    from omegaconf import OmegaConf
+
+    OmegaConf.update(cfg, o.key_or_group, o.value(), merge=True, force_add=o.is_force_add())
 
 
 class JobConfigLoader:
@@ -423,7 +428,7 @@ class _JobReference:
         """The config of a job with the same choices and `plain` values (from
         `_OverrideSorter.plain`), or None when only Hydra can say."""
         from hydra._internal.config_loader_impl import get_overrides_dirname
-        from omegaconf import OmegaConf, open_dict
+        from omegaconf import open_dict
 
         if [o.get_key_element() for o in parsed] != self.keys:
             return None  # other keys, or in another order: compose
@@ -431,8 +436,7 @@ class _JobReference:
         try:
             for o in plain:
                 if self.values[o.get_key_element()] != o.input_line:
-                    OmegaConf.update(cfg, o.key_or_group, o.value(), merge=True,
-                                     force_add=o.is_add() or o.is_force_add())
+                    _set_plain(cfg, o)
         except Exception:
             return None
         app = [o for o in parsed if not o.is_hydra_override()]
