@@ -143,8 +143,7 @@ class Practice(mesa.Agent):
             if (staff.takes_calls if channel is None else channel in staff.task_channels) \
                     and staff.shift_end > now:
                 if staff.patient_times and not staff.catch_up(now):
-                    k -= 1
-                    del idle[k]  # with a patient: busy
+                    k -= 1  # with a patient: busy, off the list
                     continue
                 if best is None or staff.idle_since < best.idle_since:
                     best = staff
@@ -411,8 +410,7 @@ class Practice(mesa.Agent):
         """Close what is still open when the clock stops."""
         now = self.env.now
         for staff in list(self.idle_staff):  # patients seen since they went idle
-            if not staff.catch_up(now):
-                self.idle_staff.remove(staff)
+            staff.catch_up(now)
         while self.hold:
             inq = self.hold.popleft()
             if inq.outcome is None and inq.due + inq.patience <= now:

@@ -141,8 +141,8 @@ class Staff:
         self._begin(item)
 
     def _end_shift(self, _event) -> None:
-        if self.idle and not self.catch_up(self.env.now):
-            self.practice.leave_idle(self)  # at the desk with a patient: busy till done
+        if self.idle:
+            self.catch_up(self.env.now)  # with a patient at the desk: busy till done
         self.practice.shift_ended(self)
         if self.idle:  # idle at the end of the shift: off shift (busy: after the item)
             self.idle = False
@@ -161,7 +161,7 @@ class Staff:
         could take it), so between two such moments the person's day is patients alone:
         run after run of them (Practice._see_patients), idle in between. Working it out
         only when asked costs no event per patient. A person caught in the middle of a
-        run leaves the idle list's concern: they are busy with it, and a timer at its end
+        run leaves the practice's idle list: they are busy with it, and a timer at its end
         sends them back to work as usual (False). Otherwise they are free, and
         `idle_since` is when their last run ended (True).
 
@@ -179,6 +179,7 @@ class Staff:
             end = start + practice._see_patients(self, start)
             if end > now or end >= self.shift_end:  # still with a patient at `now`
                 self.idle = False
+                practice.leave_idle(self)
                 self.item = PATIENT
                 self.env.call_at(end, self._on_done)
                 return False
