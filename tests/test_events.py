@@ -85,3 +85,61 @@ def test_call_in_refuses_a_negative_delay():
     with pytest.raises(ValueError, match="negative delay"):
         env.call_in(-1e-9, lambda e: None)
     assert NORMAL != URGENT
+
+
+def _script(env, log):
+    """Processes, timeouts, a failing event, and every way of running the clock."""
+
+    def worker(name, gap):
+        for k in range(4):
+            yield env.timeout(gap)
+            log.append((env.now, name, k))
+        return name
+
+    def failing():
+        yield env.timeout(2.5)
+        raise KeyError("boom")
+
+    env.process(worker("a", 1.5))
+    done = env.process(worker("b", 0.75))
+    env.timeout(3, "t").callbacks.append(lambda e: log.append((env.now, "timeout", e.value)))
+    log.append(("run until 2", env.run(until=2), env.now))
+    log.append(("run until b", env.run(until=done), env.now))  # returns the process's value
+    env.step()
+    log.append(("step", env.now))
+    env.process(failing())
+    with pytest.raises(KeyError, match="boom"):  # an undefused failure stops the run
+        env.run(until=100)
+    log.append(("after the failure", env.now))
+    log.append(("run until 7", env.run(until=7), env.now))
+    pending = env.event()  # a run until it ends in an error; a later run meets it
+    env.process(failing())
+    with pytest.raises(KeyError):
+        env.run(until=pending)
+    pending.succeed("pending")
+    log.append(("run until 50 meets it", env.run(until=50), env.now))
+    env.run()
+    log.append(("empty", env.now))
+
+
+def test_clock_runs_steps_and_reads_now_exactly_as_simpy():
+    """Clock's own step and run (and `now`, an attribute there) against SimPy's."""
+    plain, ours = [], []
+    _script(simpy.Environment(), plain)
+    _script(Clock(), ours)
+    assert ours == plain
+    assert ("run until b", "b", 3.0) in ours
+
+
+def test_clock_now_is_the_time_of_the_event_being_processed():
+    env = Clock(initial_time=5)
+    seen = []
+    env.call_in(1.5, lambda e: seen.append(env.now))
+    env.timeout(2).callbacks.append(lambda e: seen.append(env.now))
+    assert env.now == 5
+    env.run(until=6.75)
+    assert seen == [6.5] and env.now == 6.75 == env._now
+    with pytest.raises(ValueError, match="until"):
+        env.run(until=6)
+    env.step()
+    assert seen == [6.5, 7] and env.now == 7

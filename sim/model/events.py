@@ -14,16 +14,42 @@ and `Clock.run` are SimPy's own: processes, `env.timeout` and `run(until=...)` w
 usual beside it. The minimal event reads the Environment's queue and counter, which are
 private to SimPy; pyproject.toml pins SimPy 4 and tests/test_events.py checks the order
 against `Timeout`s, so a SimPy change that broke this would fail the tests, not the runs.
+
+The model reads the clock several times per event; SimPy's `now` is a property (a function
+call per read in Python 3.11). A Clock keeps `now` as a plain attribute instead, set with
+SimPy's `_now` wherever time moves: its own `step` and `run`, which process events exactly
+as SimPy's do (`run(until=<time>)` loops without a method call per event).
 """
 
 from __future__ import annotations
 
-from heapq import heappush
+from heapq import heappop, heappush
 
 import simpy
+from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT
 
 __all__ = ["Clock", "Call", "NORMAL", "URGENT"]
+
+
+class _Stop:
+    """The marker `Clock.run(until=<time>)` queues: its time ends the run. Popped by a
+    later run instead (one that an error ended before its `until`), it stops that one,
+    as SimPy's marker would."""
+
+    __slots__ = ("callbacks",)
+    _ok = ok = True
+    value = None
+
+    def __init__(self) -> None:
+        self.callbacks = [StopSimulation.callback]
+
+
+def _crash(event) -> None:
+    """A failed event nobody defused stops the run with its error (as in SimPy)."""
+    exc = type(event._value)(*event._value.args)
+    exc.__cause__ = event._value
+    raise exc
 
 
 class Call:
@@ -39,7 +65,61 @@ class Call:
 
 
 class Clock(simpy.Environment):
-    """simpy.Environment with `call_in` for callback-only timers."""
+    """simpy.Environment with `call_in` for callback-only timers, and `now` an attribute."""
+
+    now = 0.0  # shadows Environment.now (a property): see the module docstring
+
+    def __init__(self, initial_time: float = 0.0) -> None:
+        super().__init__(initial_time)
+        self.now = self._now
+
+    def step(self) -> None:
+        """Process the next event, as simpy.Environment.step does, keeping `now` in step."""
+        try:
+            t, _, _, event = heappop(self._queue)
+        except IndexError:
+            raise EmptySchedule from None
+        self._now = self.now = t
+        callbacks, event.callbacks = event.callbacks, None
+        try:
+            for callback in callbacks:
+                callback(event)
+        except StopSimulation:  # `run(until=event)` stops: the rest run when it resumes
+            event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+            self.schedule(event, URGENT - 1)
+            raise
+        if not event._ok and not hasattr(event, "_defused"):
+            _crash(event)
+
+    def run(self, until=None):
+        """simpy.Environment.run; with a time as `until`, the loop of `step` inlined.
+
+        SimPy stops at `until` with an URGENT event scheduled then (so events due at that
+        very time with NORMAL priority wait for the next run); this schedules the same
+        marker, with the same sequence number, and stops when it comes off the queue."""
+        if until is None or isinstance(until, simpy.Event):
+            return super().run(until)
+        at = until if isinstance(until, int) else float(until)
+        if at <= self._now:
+            raise ValueError(f"until ({at}) must be greater than the current simulation time")
+        stop = _Stop()
+        queue = self._queue
+        heappush(queue, (at, URGENT, next(self._eid), stop))
+        while True:
+            t, _, _, event = heappop(queue)  # the marker is queued: never empty before it
+            self._now = self.now = t
+            if event is stop:
+                return None
+            callbacks, event.callbacks = event.callbacks, None
+            try:
+                for callback in callbacks:
+                    callback(event)
+            except StopSimulation as exc:  # another `until` came due: as SimPy's run
+                event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+                self.schedule(event, URGENT - 1)
+                return exc.args[0]
+            if not event._ok and not hasattr(event, "_defused"):
+                _crash(event)
 
     def call_in(self, delay: float, callback, value=None, priority: int = NORMAL) -> None:
         """Run `callback(event)` `delay` minutes from now; `event.value` is `value`. The
