@@ -13,6 +13,12 @@ from sim.model.events import NORMAL, URGENT, Clock
 
 
 def _log(env, seen, tag):
+    """A timer's callback: called with the timer's value."""
+    return lambda value: seen.append((env.now, tag, value))
+
+
+def _log_event(env, seen, tag):
+    """A SimPy event's callback: called with the event."""
     return lambda event: seen.append((env.now, tag, event.value))
 
 
@@ -20,10 +26,10 @@ def test_call_in_orders_like_timeouts_time_priority_then_first_scheduled():
     env = Clock()
     seen = []
     # interleave the two kinds, with ties in time, to check one shared sequence
-    env.timeout(5, "t1").callbacks.append(_log(env, seen, "timeout"))
+    env.timeout(5, "t1").callbacks.append(_log_event(env, seen, "timeout"))
     env.call_in(5, _log(env, seen, "call"), "c1")
     env.call_in(2, _log(env, seen, "call"), "c0")
-    env.timeout(5, "t2").callbacks.append(_log(env, seen, "timeout"))
+    env.timeout(5, "t2").callbacks.append(_log_event(env, seen, "timeout"))
     env.call_in(5, _log(env, seen, "call"), "c2")
     env.call_in(5, _log(env, seen, "urgent"), "u", URGENT)  # same time, runs first
     env.run()
@@ -38,20 +44,21 @@ def test_call_in_matches_a_plain_simpy_environment_event_for_event():
     def chain(env, schedule):
         seen = []
 
-        def tick(event):
-            k = event.value
+        def tick(k):
             seen.append((env.now, k))
             if k < 200:
                 # two timers per tick, one of them tying with a later tick
                 schedule(env, (k * 7919) % 13 / 4.0, tick, k + 1)
-                schedule(env, 1.25, lambda e: seen.append((env.now, "tie", e.value)), k)
+                schedule(env, 1.25, lambda v: seen.append((env.now, "tie", v)), k)
 
         schedule(env, 0.0, tick, 0)
+        env.run(until=50)  # in pieces: run(until=<time>), then to the end
+        env.run(until=120.5)
         env.run()
         return seen
 
     def with_timeout(env, delay, callback, value):
-        env.timeout(delay, value).callbacks.append(callback)
+        env.timeout(delay, value).callbacks.append(lambda event: callback(event.value))
 
     def with_call(env, delay, callback, value):
         env.call_in(delay, callback, value)

@@ -6,19 +6,24 @@ no process waits on it, nothing is chained to it. A `simpy.Timeout` carries the 
 event protocol for that (an `Event` object with its own callback list, `schedule`, value
 checks), which is a third of the cost of such a timer.
 
-`Clock.call_in(delay, callback, value)` puts a minimal event on the same SimPy queue,
-with the same priority and sequence number a `Timeout` would get, so the order of events
-(time, then priority, then first scheduled first) and therefore every run's result is
-exactly what `env.timeout(delay, value).callbacks.append(callback)` gives. `Clock.step`
-and `Clock.run` are SimPy's own: processes, `env.timeout` and `run(until=...)` work as
-usual beside it. The minimal event reads the Environment's queue and counter, which are
-private to SimPy; pyproject.toml pins SimPy 4 and tests/test_events.py checks the order
-against `Timeout`s, so a SimPy change that broke this would fail the tests, not the runs.
+`Clock.call_in(delay, callback, value)` puts such a timer on SimPy's own queue with the
+priority and sequence number a `Timeout` would get, so the order of events (time, then
+priority, then first scheduled first) and therefore every run's result is exactly what
+`env.timeout(delay, value).callbacks.append(...)` gives; `callback(value)` is called,
+with no event object at all. The queue's entries are `(time, priority, sequence,
+callback, value)`: SimPy's events go through `Clock.schedule` as `(..., None, event)`,
+and `Clock.step` and `Clock.run` process both kinds (SimPy's events exactly as SimPy's
+step does), so processes, `env.timeout` and `run(until=...)` work as usual beside the
+timers. The sequence number makes every entry unique, so the heap never compares past it.
+This reads and writes the Environment's queue and counter, which are private to SimPy;
+pyproject.toml pins SimPy 4 and tests/test_events.py checks the order against `Timeout`s
+and every way of running the clock against a plain Environment, so a SimPy change that
+broke this would fail the tests, not the runs.
 
-The model reads the clock several times per event; SimPy's `now` is a property (a function
-call per read in Python 3.11). A Clock keeps `now` as a plain attribute instead, set with
-SimPy's `_now` wherever time moves: its own `step` and `run`, which process events exactly
-as SimPy's do (`run(until=<time>)` loops without a method call per event).
+The model also reads the clock several times per event; SimPy's `now` is a property (a
+function call per read in Python 3.11). A Clock keeps `now` as a plain attribute, set
+with SimPy's `_now` where time moves: its `step` and `run` (`run(until=<time>)` loops
+without a method call per event).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import simpy
 from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT
 
-__all__ = ["Clock", "Call", "NORMAL", "URGENT"]
+__all__ = ["Clock", "NORMAL", "URGENT"]
 
 
 class _Stop:
@@ -45,27 +50,9 @@ class _Stop:
         self.callbacks = [StopSimulation.callback]
 
 
-def _crash(event) -> None:
-    """A failed event nobody defused stops the run with its error (as in SimPy)."""
-    exc = type(event._value)(*event._value.args)
-    exc.__cause__ = event._value
-    raise exc
-
-
-class Call:
-    """A timer event that runs one callback with `value` (what SimPy's step needs: the
-    callbacks, and `_ok`, always true: a timer cannot fail)."""
-
-    __slots__ = ("callbacks", "value")
-    _ok = True
-
-    def __init__(self, callback, value):
-        self.callbacks = (callback,)
-        self.value = value
-
-
 class Clock(simpy.Environment):
-    """simpy.Environment with `call_in` for callback-only timers, and `now` an attribute."""
+    """simpy.Environment with `call_in` / `call_at` for callback-only timers, and `now` a
+    plain attribute."""
 
     now = 0.0  # shadows Environment.now (a property): see the module docstring
 
@@ -73,13 +60,35 @@ class Clock(simpy.Environment):
         super().__init__(initial_time)
         self.now = self._now
 
+    def schedule(self, event, priority=NORMAL, delay=0) -> None:
+        """Queue a SimPy event (what Environment.schedule does, in this queue's form)."""
+        heappush(self._queue, (self._now + delay, priority, next(self._eid), None, event))
+
+    def call_in(self, delay: float, callback, value=None, priority: int = NORMAL) -> None:
+        """Call `callback(value)` `delay` minutes from now. The same order as
+        `self.timeout(delay, value).callbacks.append(...)`."""
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        heappush(self._queue, (self._now + delay, priority, next(self._eid), callback, value))
+
+    def call_at(self, t: float, callback, value=None) -> None:
+        """Call `callback(value)` at time `t` exactly (not now + (t - now), which floating
+        point may round to a neighbour of t); `t` must not be in the past."""
+        if t < self._now:
+            raise ValueError(f"time {t} is in the past (now {self._now})")
+        heappush(self._queue, (t, NORMAL, next(self._eid), callback, value))
+
     def step(self) -> None:
-        """Process the next event, as simpy.Environment.step does, keeping `now` in step."""
+        """Process the next entry: a timer's callback, or a SimPy event as SimPy does."""
         try:
-            t, _, _, event = heappop(self._queue)
+            t, _, _, callback, value = heappop(self._queue)
         except IndexError:
             raise EmptySchedule from None
         self._now = self.now = t
+        if callback is not None:
+            callback(value)
+            return
+        event = value
         callbacks, event.callbacks = event.callbacks, None
         try:
             for callback in callbacks:
@@ -95,8 +104,8 @@ class Clock(simpy.Environment):
         """simpy.Environment.run; with a time as `until`, the loop of `step` inlined.
 
         SimPy stops at `until` with an URGENT event scheduled then (so events due at that
-        very time with NORMAL priority wait for the next run); this schedules the same
-        marker, with the same sequence number, and stops when it comes off the queue."""
+        very time with NORMAL priority wait for the next run); this queues the same kind
+        of marker, with the same sequence number, and stops when it comes off the queue."""
         if until is None or isinstance(until, simpy.Event):
             return super().run(until)
         at = until if isinstance(until, int) else float(until)
@@ -104,10 +113,13 @@ class Clock(simpy.Environment):
             raise ValueError(f"until ({at}) must be greater than the current simulation time")
         stop = _Stop()
         queue = self._queue
-        heappush(queue, (at, URGENT, next(self._eid), stop))
+        heappush(queue, (at, URGENT, next(self._eid), None, stop))
         while True:
-            t, _, _, event = heappop(queue)  # the marker is queued: never empty before it
+            t, _, _, callback, event = heappop(queue)  # the marker is queued: never empty
             self._now = self.now = t
+            if callback is not None:  # a timer: `event` is its value
+                callback(event)
+                continue
             if event is stop:
                 return None
             callbacks, event.callbacks = event.callbacks, None
@@ -121,17 +133,9 @@ class Clock(simpy.Environment):
             if not event._ok and not hasattr(event, "_defused"):
                 _crash(event)
 
-    def call_in(self, delay: float, callback, value=None, priority: int = NORMAL) -> None:
-        """Run `callback(event)` `delay` minutes from now; `event.value` is `value`. The
-        same order as `self.timeout(delay, value).callbacks.append(callback)`."""
-        if delay < 0:
-            raise ValueError(f"negative delay {delay}")
-        heappush(self._queue, (self._now + delay, priority, next(self._eid),
-                               Call(callback, value)))
 
-    def call_at(self, t: float, callback, value=None) -> None:
-        """Run `callback(event)` at time `t` exactly (not now + (t - now), which floating
-        point may round to a neighbour of t); `t` must not be in the past."""
-        if t < self._now:
-            raise ValueError(f"time {t} is in the past (now {self._now})")
-        heappush(self._queue, (t, NORMAL, next(self._eid), Call(callback, value)))
+def _crash(event) -> None:
+    """A failed event nobody defused stops the run with its error (as in SimPy)."""
+    exc = type(event._value)(*event._value.args)
+    exc.__cause__ = event._value
+    raise exc

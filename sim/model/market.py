@@ -156,11 +156,11 @@ class LeadMarket(mesa.Model):
         if env.now + gap < self._calls_end:
             env.call_in(gap, self._on_call, patience)
 
-    def _call_arrives(self, event) -> None:
+    def _call_arrives(self, patience) -> None:
         line = self.practices[0]
         self._next_inquiry_id += 1
         line.receive(Inquiry(self._next_inquiry_id, None, line, 0, "phone", self.env.now,
-                             event.value))
+                             patience))
         self._next_call()
 
     def _organic_prospects(self):
@@ -168,12 +168,12 @@ class LeadMarket(mesa.Model):
         for day in range(self.days):
             yield from self.arrivals.day(day)
 
-    def _organic_arrives(self, event) -> None:
+    def _organic_arrives(self, arrival) -> None:
         """The organic prospect this timer was set for arrives (none at the first look),
         with everyone due at the same time; then a timer for the next (a chain of timers,
         one per arrival time, not a process)."""
-        if event.value is not None:
-            _, channel, draws = event.value
+        if arrival is not None:
+            _, channel, draws = arrival
             self.new_prospect(channel, "organic", draws)
         env = self.env
         for arrival in self._organic:
@@ -209,8 +209,8 @@ class LeadMarket(mesa.Model):
                 self.env.call_in(delay, self._on_spread, (prospect, practice))
         return prospect
 
-    def _spread_inquiry(self, event) -> None:
-        self._make_inquiry(*event.value)
+    def _spread_inquiry(self, prospect_and_practice) -> None:
+        self._make_inquiry(*prospect_and_practice)
 
     def _make_inquiry(self, prospect, practice) -> None:
         prospect.pending_inquiries -= 1

@@ -79,7 +79,7 @@ class Practice(mesa.Agent):
         self.n_procedures = 0
         self.revenue = 0.0
         self.service_calls = 0
-        self._on_due = self._attempt_due  # one bound method for every scheduled attempt
+        self._on_due = self.add_task  # one bound method for every scheduled attempt
         self.staff = self._build_staff(model.horizon_days)
 
     # ---------------------------------------------------------------- construction
@@ -242,9 +242,6 @@ class Practice(mesa.Agent):
             self.add_task(inq)
         else:
             self.env.call_in(due - now, self._on_due, inq)
-
-    def _attempt_due(self, event) -> None:
-        self.add_task(event.value)
 
     def add_task(self, inq) -> None:
         """An attempt is due: give it to an idle person who can work it, or queue it."""

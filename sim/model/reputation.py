@@ -203,9 +203,9 @@ REPUTATION_REPORTERS = {
 # --------------------------------------------------------------------------- the model
 
 
-def _call_value(event) -> None:
-    """The callback of a timeout whose value is (function, arguments)."""
-    fn, args = event.value
+def _call_value(call) -> None:
+    """The callback of a timer whose value is (function, arguments)."""
+    fn, args = call
     fn(*args)
 
 

@@ -86,7 +86,7 @@ class Staff:
 
     # ---------------------------------------------------------------- the working day
 
-    def _next_window(self, _event=None) -> None:
+    def _next_window(self, _value=None) -> None:
         """Off shift: wait for the next window to open (there may be none)."""
         self.on_shift = False
         if self._window == len(self.windows):
@@ -98,7 +98,7 @@ class Staff:
         else:
             self._open_window(None)
 
-    def _open_window(self, _event) -> None:
+    def _open_window(self, _value) -> None:
         end = self.windows[self._window][1]
         self._window += 1
         env = self.env
@@ -110,7 +110,7 @@ class Staff:
             self.practice.schedule_patients(self, env.now, end)
         self._look_for_work()
 
-    def _look_for_work(self, _event=None) -> None:
+    def _look_for_work(self, _value=None) -> None:
         """Free: take the next item by the practice's policy, or wait idle for one.
         Nothing new is started once the shift has ended."""
         if self.env.now >= self.shift_end:
@@ -129,7 +129,7 @@ class Staff:
         duration = self.practice.begin(self, item)
         self.env.call_in(duration, self._on_done)
 
-    def _done(self, _event) -> None:
+    def _done(self, _value) -> None:
         item, self.item = self.item, None
         self.practice.end(self, item)
         self._look_for_work()
@@ -140,7 +140,7 @@ class Staff:
         self.idle = False
         self._begin(item)
 
-    def _end_shift(self, _event) -> None:
+    def _end_shift(self, _value) -> None:
         if self.idle:
             self.catch_up(self.env.now)  # with a patient at the desk: busy till done
         self.practice.shift_ended(self)
