@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 import simpy
+from simpy.core import EmptySchedule, StopSimulation
 
 from sim.model.events import NORMAL, URGENT, Clock
 
@@ -141,12 +142,85 @@ def test_clock_runs_steps_and_reads_now_exactly_as_simpy():
 def test_clock_now_is_the_time_of_the_event_being_processed():
     env = Clock(initial_time=5)
     seen = []
-    env.call_in(1.5, lambda e: seen.append(env.now))
+    env.call_in(1.5, lambda value: seen.append(env.now))
     env.timeout(2).callbacks.append(lambda e: seen.append(env.now))
     assert env.now == 5
     env.run(until=6.75)
     assert seen == [6.5] and env.now == 6.75 == env._now
     with pytest.raises(ValueError, match="until"):
         env.run(until=6)
+    env.step()  # SimPy's spent `until` marker, still queued at 6.75: a no-op
+    assert seen == [6.5] and env.now == 6.75
     env.step()
     assert seen == [6.5, 7] and env.now == 7
+
+
+def _until_then_step(env, log):
+    env.timeout(5, "five")
+    log.append(("run", env.run(until=3), env.now, env.peek()))
+    env.step()  # SimPy: its spent `until` event, at 3 (a no-op)
+    log.append(("step", env.now, env.peek()))
+    log.append(("run", env.run(until=4), env.now))
+    env.run()
+    log.append(("end", env.now, env.peek()))
+    with pytest.raises(EmptySchedule):
+        env.step()
+
+
+def test_run_until_a_time_leaves_the_queue_as_simpy_does():
+    plain, ours = [], []
+    _until_then_step(simpy.Environment(), plain)
+    _until_then_step(Clock(), ours)
+    assert ours == plain
+
+
+@pytest.mark.parametrize("until", [10, None])
+def test_a_process_raising_stop_simulation_ends_the_run_with_its_value(until):
+    def run(env):
+        def stopper():
+            yield env.timeout(1)
+            raise StopSimulation("halt")
+
+        env.process(stopper())
+        return env.run(until=until), env.now
+
+    assert run(Clock()) == run(simpy.Environment()) == ("halt", 1)
+
+
+def test_an_event_failed_with_stop_simulation_ends_the_run_with_its_value():
+    def run(env):
+        env.event().fail(StopSimulation("x"))
+        return env.run(until=5), env.now
+
+    assert run(Clock()) == run(simpy.Environment()) == ("x", 0)
+
+
+def test_a_timer_raising_stop_simulation_ends_the_run_like_a_timeout_callback():
+    def stop(_):
+        raise StopSimulation("cb")
+
+    def run(env, timer):
+        timer(env, 2, stop)
+        return env.run(until=10), env.now, env.peek()
+
+    plain = run(simpy.Environment(), lambda env, d, f: env.timeout(d).callbacks.append(f))
+    assert run(Clock(), lambda env, d, f: env.call_in(d, f)) == plain == ("cb", 2, 2)
+
+
+@pytest.mark.parametrize("start, until", [(72.14844075832684, 2607.2429901727905), (2.5, 5)])
+def test_run_until_stops_at_simpys_time(start, until):
+    """SimPy queues its marker at now + (until - now): rounding, and int or float."""
+
+    def run(env):
+        seen = []
+        env.timeout(start)
+        env.run()
+        env.timeout(until - start, "due").callbacks.append(lambda e: seen.append(env.now))
+        env.run(until=until)
+        return repr(env.now), env.peek(), seen
+
+    assert run(Clock()) == run(simpy.Environment())
+
+
+def test_the_clock_starts_where_simpy_does():
+    assert repr(Clock().now) == repr(simpy.Environment().now)

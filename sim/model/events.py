@@ -37,17 +37,17 @@ from simpy.events import NORMAL, URGENT
 __all__ = ["Clock", "NORMAL", "URGENT"]
 
 
-class _Stop:
-    """The marker `Clock.run(until=<time>)` queues: its time ends the run. Popped by a
-    later run instead (one that an error ended before its `until`), it stops that one,
-    as SimPy's marker would."""
+class _Marker:
+    """A queue entry with SimPy's event protocol and nothing to do but, perhaps, stop the
+    run: the marker `Clock.run(until=<time>)` queues (its time ends the run), and the spent
+    marker or timer SimPy leaves on the queue after a stop (no callbacks: a no-op)."""
 
     __slots__ = ("callbacks",)
     _ok = ok = True
     value = None
 
-    def __init__(self) -> None:
-        self.callbacks = [StopSimulation.callback]
+    def __init__(self, stops: bool) -> None:
+        self.callbacks = [StopSimulation.callback] if stops else []
 
 
 class Clock(simpy.Environment):
@@ -56,7 +56,7 @@ class Clock(simpy.Environment):
 
     now = 0.0  # shadows Environment.now (a property): see the module docstring
 
-    def __init__(self, initial_time: float = 0.0) -> None:
+    def __init__(self, initial_time=0) -> None:
         super().__init__(initial_time)
         self.now = self._now
 
@@ -86,7 +86,11 @@ class Clock(simpy.Environment):
             raise EmptySchedule from None
         self._now = self.now = t
         if callback is not None:
-            callback(value)
+            try:
+                callback(value)
+            except StopSimulation:  # as from a Timeout's callback: a spent entry stays
+                self._spent(t)
+                raise
             return
         event = value
         callbacks, event.callbacks = event.callbacks, None
@@ -103,35 +107,50 @@ class Clock(simpy.Environment):
     def run(self, until=None):
         """simpy.Environment.run; with a time as `until`, the loop of `step` inlined.
 
-        SimPy stops at `until` with an URGENT event scheduled then (so events due at that
-        very time with NORMAL priority wait for the next run); this queues the same kind
-        of marker, with the same sequence number, and stops when it comes off the queue."""
+        Exactly SimPy's stop: a marker queued URGENT at now + (until - now) (so events due
+        at that very time with NORMAL priority wait for the next run), left on the queue
+        spent when it stops the run, and a StopSimulation from any event or timer ends the
+        run with its value. tests/test_events.py runs random SimPy programs on both."""
         if until is None or isinstance(until, simpy.Event):
             return super().run(until)
         at = until if isinstance(until, int) else float(until)
-        if at <= self._now:
+        now = self._now
+        if at <= now:
             raise ValueError(f"until ({at}) must be greater than the current simulation time")
-        stop = _Stop()
+        stop = _Marker(stops=True)
         queue = self._queue
-        heappush(queue, (at, URGENT, next(self._eid), None, stop))
-        while True:
-            t, _, _, callback, event = heappop(queue)  # the marker is queued: never empty
-            self._now = self.now = t
-            if callback is not None:  # a timer: `event` is its value
-                callback(event)
-                continue
-            if event is stop:
-                return None
-            callbacks, event.callbacks = event.callbacks, None
-            try:
-                for callback in callbacks:
-                    callback(event)
-            except StopSimulation as exc:  # another `until` came due: as SimPy's run
-                event.callbacks = callbacks[callbacks.index(callback) + 1 :]
-                self.schedule(event, URGENT - 1)
-                return exc.args[0]
-            if not event._ok and not hasattr(event, "_defused"):
-                _crash(event)
+        heappush(queue, (now + (at - now), URGENT, next(self._eid), None, stop))
+        try:
+            while True:
+                t, _, _, callback, event = heappop(queue)  # the marker is queued: not empty
+                self._now = self.now = t
+                if callback is not None:  # a timer: `event` is its value
+                    try:
+                        callback(event)
+                    except StopSimulation:
+                        self._spent(t)
+                        raise
+                    continue
+                if event is stop:
+                    self._spent(t)
+                    return None
+                callbacks, event.callbacks = event.callbacks, None
+                try:
+                    for callback in callbacks:
+                        callback(event)
+                except StopSimulation:
+                    event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+                    self.schedule(event, URGENT - 1)
+                    raise
+                if not event._ok and not hasattr(event, "_defused"):
+                    _crash(event)
+        except StopSimulation as exc:
+            return exc.args[0]
+
+    def _spent(self, t: float) -> None:
+        """What SimPy leaves on the queue when an event's callback stops the run: the
+        event, with no callbacks left, at `t` before everything else (a no-op)."""
+        heappush(self._queue, (t, URGENT - 1, next(self._eid), None, _Marker(stops=False)))
 
 
 def _crash(event) -> None:
