@@ -85,24 +85,14 @@ class Clock(simpy.Environment):
         except IndexError:
             raise EmptySchedule from None
         self._now = self.now = t
-        if callback is not None:
-            try:
-                callback(value)
-            except StopSimulation:  # as from a Timeout's callback: a spent entry stays
-                self._spent(t)
-                raise
+        if callback is None:
+            self._fire(value)
             return
-        event = value
-        callbacks, event.callbacks = event.callbacks, None
         try:
-            for callback in callbacks:
-                callback(event)
-        except StopSimulation:  # `run(until=event)` stops: the rest run when it resumes
-            event.callbacks = callbacks[callbacks.index(callback) + 1 :]
-            self.schedule(event, URGENT - 1)
+            callback(value)
+        except StopSimulation:  # as from a Timeout's callback: a spent entry stays
+            self._spent(t)
             raise
-        if not event._ok and not hasattr(event, "_defused"):
-            _crash(event)
 
     def run(self, until=None):
         """simpy.Environment.run; with a time as `until`, the loop of `step` inlined.
@@ -110,7 +100,7 @@ class Clock(simpy.Environment):
         Exactly SimPy's stop: a marker queued URGENT at now + (until - now) (so events due
         at that very time with NORMAL priority wait for the next run), left on the queue
         spent when it stops the run, and a StopSimulation from any event or timer ends the
-        run with its value. tests/test_events.py runs random SimPy programs on both."""
+        run with its value. tests/test_events_fuzz.py runs random SimPy programs on both."""
         if until is None or isinstance(until, simpy.Event):
             return super().run(until)
         at = until if isinstance(until, int) else float(until)
@@ -122,30 +112,34 @@ class Clock(simpy.Environment):
         heappush(queue, (now + (at - now), URGENT, next(self._eid), None, stop))
         try:
             while True:
-                t, _, _, callback, event = heappop(queue)  # the marker is queued: not empty
+                t, _, _, callback, value = heappop(queue)  # the marker is queued: not empty
                 self._now = self.now = t
-                if callback is not None:  # a timer: `event` is its value
+                if callback is not None:  # a timer (most entries): as in `step`
                     try:
-                        callback(event)
+                        callback(value)
                     except StopSimulation:
                         self._spent(t)
                         raise
-                    continue
-                if event is stop:
+                elif value is stop:
                     self._spent(t)
                     return None
-                callbacks, event.callbacks = event.callbacks, None
-                try:
-                    for callback in callbacks:
-                        callback(event)
-                except StopSimulation:
-                    event.callbacks = callbacks[callbacks.index(callback) + 1 :]
-                    self.schedule(event, URGENT - 1)
-                    raise
-                if not event._ok and not hasattr(event, "_defused"):
-                    _crash(event)
+                else:
+                    self._fire(value)
         except StopSimulation as exc:
             return exc.args[0]
+
+    def _fire(self, event) -> None:
+        """Run a SimPy event's callbacks, as simpy.Environment.step does."""
+        callbacks, event.callbacks = event.callbacks, None
+        try:
+            for callback in callbacks:
+                callback(event)
+        except StopSimulation:  # `run(until=event)` stops: the rest run when it resumes
+            event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+            self.schedule(event, URGENT - 1)
+            raise
+        if not event._ok and not hasattr(event, "_defused"):
+            _crash(event)
 
     def _spent(self, t: float) -> None:
         """What SimPy leaves on the queue when an event's callback stops the run: the
