@@ -12,7 +12,8 @@ Ray or submitit/SLURM on a cluster). This module adds what Hydra leaves to the a
   whole batch and never call `on_multirun_end`, losing the sweep table.
 - `SweepCallback` (registered under `hydra.callbacks` in configs/config.yaml): when the
   sweep ends it writes `sweep.parquet` (one row per finished job: `job`, `job_dir`, each
-  override as a column, then every metric of the job's summary.json) and
+  override as a column holding the value the job ran with, then every metric of the
+  job's summary.json) and
   `sweep_failures.csv` (`job`, `overrides`, `error`, `job_dir`) into the sweep folder.
   For an app that does not wrap its job in `run_job` it also records each job when it
   ends and turns a raised error into a recorded failure, so such an app gets the table and
@@ -40,6 +41,7 @@ import time
 import traceback
 from collections import defaultdict
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -97,18 +99,60 @@ def run_job(cfg: Any, body: Callable[[Any], Any]) -> Any:
         value = body(cfg)
     except Exception as exc:
         return {"failed": record_failed(out, num, overrides, exc)}
-    record_done(out, num, overrides, time.perf_counter() - started)
+    record_done(out, num, overrides, time.perf_counter() - started,
+                effective_values(cfg, overrides, hc.runtime.choices))
     return value
 
 
-def record_done(out: Path, num: int, overrides: list[str], seconds: float | None) -> None:
-    """Write `_DONE` (last, atomically): the overrides and every output file of the job."""
+def record_done(out: Path, num: int, overrides: list[str], seconds: float | None,
+                values: dict[str, str] | None = None) -> None:
+    """Write `_DONE` (last, atomically): the overrides, what their keys held in the job's
+    config (`effective_values`) and every output file of the job."""
     (out / FAILED).unlink(missing_ok=True)
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*")
                    if p.is_file() and not _is_bookkeeping(p.relative_to(out)))
-    write_json(out / DONE, {"job": num, "overrides": overrides, "files": files,
+    write_json(out / DONE, {"job": num, "overrides": overrides, "values": values or {},
+                            "files": files,
                             "seconds": None if seconds is None else round(seconds, 3),
                             "finished": time.strftime("%Y-%m-%dT%H:%M:%S")})
+
+
+def effective_values(cfg: Any, overrides: list[str], choices: Any = ()) -> dict[str, str]:
+    """The value each override's key held in the job's config `cfg`, written as an
+    override's value, for the table's override columns: usually the override's own value,
+    but not when another override of the job changed it afterwards (`market.days=5,6
+    'market={days:7}'` runs 7 days). Config-group choices (`choices`: Hydra's
+    `runtime.choices`), deletions, and keys that hold a dict or list keep the text."""
+    from omegaconf import OmegaConf
+
+    values = {}
+    for o in overrides:
+        key, sep, _ = o.partition("=")
+        if not sep or key.startswith("~"):
+            continue
+        key = key.lstrip("+")
+        if key in choices or "@" in key or "/" in key:
+            continue
+        try:
+            value = OmegaConf.select(cfg, key, default=_ABSENT, throw_on_missing=False)
+        except Exception:  # an interpolation that does not resolve: leave the text
+            continue
+        if value is _ABSENT or OmegaConf.is_config(value) or isinstance(value, dict | list):
+            continue
+        values[key] = _as_override_text(value)
+    return values
+
+
+_ABSENT = object()
+
+
+def _as_override_text(value: Any) -> str:
+    """A config value as it is written on the command line (true, null, 0.5, text)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value.name if isinstance(value, Enum) else str(value)
 
 
 def record_failed(out: Path, num: int, overrides: list[str], exc: BaseException) -> str:
@@ -213,7 +257,8 @@ class SweepCallback(Callback):
         num = int(config.hydra.job.num)
         overrides = [str(o) for o in config.hydra.overrides.task]
         if job_return.status == JobStatus.COMPLETED:
-            record_done(out, num, overrides, None)
+            choices = config.hydra.runtime.get("choices") or {}
+            record_done(out, num, overrides, None, effective_values(config, overrides, choices))
         elif job_return.status == JobStatus.FAILED:
             error = record_failed(out, num, overrides, job_return._return_value)
             job_return.status = JobStatus.COMPLETED
@@ -316,7 +361,7 @@ def collect(sweep_dir: Path, expected: list[list[str]] | None = None,
             resumed += 1
         summary = read_json(m["dir"] / "summary.json") or {}
         rows.append({"job": num, "job_dir": rel, "overrides": overrides,
-                     "metrics": flatten(summary)})
+                     "values": m.get("values") or {}, "metrics": flatten(summary)})
     return rows, failures, resumed
 
 
@@ -359,10 +404,16 @@ def flatten(d: dict, prefix: str = "") -> dict:
 
 
 def sweep_table(rows: list[dict]):
-    """One row per job: job, job_dir, the overrides (typed), then the summary metrics."""
+    """One row per job: job, job_dir, the overrides (typed), then the summary metrics. An
+    override's column holds what the job ran with (`values`, from `_DONE`), which is the
+    override's own value unless a later override of the job changed it."""
     import pandas as pd
 
-    override_rows = [override_columns(r["overrides"]) for r in rows]
+    override_rows = []
+    for r in rows:
+        columns = override_columns(r["overrides"])
+        columns.update((k, v) for k, v in (r.get("values") or {}).items() if k in columns)
+        override_rows.append(columns)
     keys = list(dict.fromkeys(k for o in override_rows for k in o))
     records = []
     for r, o in zip(rows, override_rows):

@@ -259,3 +259,27 @@ def test_the_callback_records_jobs_of_apps_that_do_not_use_run_job(tmp_path):
     sweeps.write_tables(tmp_path, JOBS[:2])
     table, failures = tables(tmp_path)
     assert table["job"].tolist() == [0] and failures["job"].tolist() == [1]
+
+
+def test_override_columns_hold_what_the_job_ran_with():
+    """A later override of the same job can change a swept key (`market.days=5,6
+    'market={days:7}'` runs 7 days): the column says 7, from the job's config."""
+    overrides = ["market.days=5", "market={days:7}", "seed=3", "plan=current",
+                 "practice@practices.alpha=answering_service",
+                 "market.inquiry_spread_minutes=30.0", "++reputation.enabled=false"]
+    cfg = hydra_compose(overrides)
+    values = sweeps.effective_values(cfg, overrides, cfg.hydra.runtime.choices)
+    # groups, deletions and nodes keep their text; the rest is what the config holds
+    assert values == {"market.days": "7", "seed": "3", "market.inquiry_spread_minutes": "30.0",
+                      "reputation.enabled": "false"}
+    rows = [{"job": 0, "job_dir": "0", "metrics": {}, "overrides": overrides,
+             "values": values}]
+    table = sweeps.sweep_table(rows)
+    assert table["market.days"].tolist() == [7] and table["market"].tolist() == ["{days:7}"]
+    assert table["plan"].tolist() == ["current"] and table["seed"].tolist() == [3]
+    assert table["reputation.enabled"].tolist() == [False]
+    # a deletion keeps its text; a key the config does not have keeps the override's
+    from omegaconf import OmegaConf
+
+    plain = OmegaConf.create({"a": 1, "b": {"c": [1, 2]}})
+    assert sweeps.effective_values(plain, ["~a", "b.c=[3]", "z=4", "a=2"]) == {"a": "1"}
