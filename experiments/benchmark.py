@@ -34,7 +34,10 @@ interpreter, the machine and its load, and a slow spell of the machine hits all 
   the workers, which import joblib, Hydra, Mesa and pandas again, plus what the jobs lose
   by sharing the cores), so speed-up = (fixed + jobs x J) / (fixed_parallel +
   ceil(jobs / workers) x J), and `breakeven_job_seconds` is the job length J at which it
-  would reach the 1.7 target with these fixed costs (empty: no job length does).
+  would reach the 1.7 target with these fixed costs (empty: no job length does). A joblib
+  sweep of twice the jobs gives the cost of a round of jobs (one per worker) and so
+  `speedup_many_jobs`: what a sweep so large that its fixed costs no longer count gains
+  from the cores (the researcher's thousand runs).
 
 The output. A table on stdout, and `benchmark.csv` in `results/benchmark/<timestamp>/`
 (path printed), one row per case with: seconds, customers (callers, or prospects in the
@@ -82,7 +85,10 @@ COLUMNS = ["case", "seconds", "customers", "inquiries", "customers_per_s", "inqu
            "held_bytes_per_inquiry", "speedup", "p_abandon", "target", "meets_target",
            "repeats", "cores", "load_1min", "size",
            # sweeps: seconds = fixed_seconds + per_job_seconds x jobs (per worker, joblib)
-           "fixed_seconds", "per_job_seconds", "breakeven_job_seconds"]
+           "fixed_seconds", "per_job_seconds", "breakeven_job_seconds",
+           # sweep_joblib: a round of jobs (one per worker) with joblib, from a sweep of
+           # twice the jobs, and the speed-up of a sweep so large the fixed costs vanish
+           "per_round_seconds", "speedup_many_jobs"]
 SWEEP_TARGET = 1.7  # sweep_joblib's speed-up target (as in judge())
 
 
@@ -221,6 +227,7 @@ def sweep_rows(args: argparse.Namespace, common: dict) -> list[dict]:
     cases = {("basic", jobs): math.inf, ("joblib", jobs): math.inf}
     if jobs > 1:
         cases[("basic", 1)] = math.inf
+        cases[("joblib", 2 * jobs)] = math.inf  # twice the jobs: the cost of a round
     with tempfile.TemporaryDirectory(prefix="leadsim_bench_") as tmp:
         for _ in range(args.repeat):
             for launcher, n in cases:
@@ -229,8 +236,16 @@ def sweep_rows(args: argparse.Namespace, common: dict) -> list[dict]:
     sequential, parallel = cases["basic", jobs], cases["joblib", jobs]
     costs = sweep_costs(jobs, sequential, cases.get(("basic", 1)), parallel,
                         workers(args.n_jobs, common["cores"], jobs))
+    many = many_jobs(costs["per_job"], jobs, parallel, cases.get(("joblib", 2 * jobs)),
+                     workers(args.n_jobs, common["cores"], jobs),
+                     workers(args.n_jobs, common["cores"], 2 * jobs))
     size = f"{jobs} runs of the default market, {args.sweep_days} days"
     print(f"  sweeps: sequential {sequential:.1f} s, joblib {parallel:.1f} s", flush=True)
+    if many["speedup"] is not None:
+        print(f"  many jobs: with joblib a round of jobs (one per worker) takes "
+              f"{many['per_round']:.2f} s ({2 * jobs} jobs in "
+              f"{cases['joblib', 2 * jobs]:.1f} s): {many['speedup']:.2f}x the jobs one "
+              "after another, once the fixed costs are spread thin", flush=True)
     if costs["per_job"] is not None:
         need = costs["breakeven"]
         print(f"  sweep costs: {costs['per_job']:.2f} s a job; fixed {costs['fixed']:.2f} s "
@@ -243,7 +258,31 @@ def sweep_rows(args: argparse.Namespace, common: dict) -> list[dict]:
             row("sweep_joblib", parallel, {}, None, speedup=sequential / parallel,
                 size=f"{size}, n_jobs={args.n_jobs}", **common,
                 fixed_seconds=costs["fixed_parallel"], per_job_seconds=costs["per_job"],
-                breakeven_job_seconds=costs["breakeven"])]
+                breakeven_job_seconds=costs["breakeven"], per_round_seconds=many["per_round"],
+                speedup_many_jobs=many["speedup"])]
+
+
+def many_jobs(per_job: float | None, jobs: int, parallel: float, parallel_double: float | None,
+              n_workers: int, n_workers_double: int) -> dict:
+    """What joblib gives a sweep of very many jobs, where the fixed costs no longer count.
+
+    A sweep of twice the jobs takes more rounds (each worker one job a round), so
+    per_round = (parallel_double - parallel) / (rounds of 2 x jobs - rounds of jobs), and
+    the speed-up is workers x per_job / per_round: the jobs' own time, as one after another
+    (per_job, from the sequential sweeps), against their time on the cores together
+    (per_round covers what the workers lose by sharing the machine). None when there is
+    nothing to split (one job, or as many workers as jobs)."""
+    out = {"per_round": None, "speedup": None}
+    if per_job is None or parallel_double is None:
+        return out
+    extra = math.ceil(2 * jobs / n_workers_double) - math.ceil(jobs / n_workers)
+    if extra <= 0 or n_workers_double != n_workers:
+        return out
+    per_round = (parallel_double - parallel) / extra
+    out["per_round"] = per_round
+    if per_round > 0:
+        out["speedup"] = n_workers * per_job / per_round
+    return out
 
 
 def workers(n_jobs: int, cores: int, jobs: int) -> int:

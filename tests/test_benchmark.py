@@ -46,6 +46,13 @@ def test_benchmark_writes_every_case_with_the_expected_columns(tmp_path, capsys)
     seq = df.loc["sweep_sequential"]
     assert seq["fixed_seconds"] + 2 * seq["per_job_seconds"] == pytest.approx(seq["seconds"])
     assert sweep["fixed_seconds"] + sweep["per_job_seconds"] == pytest.approx(sweep["seconds"])
+    # a sweep of twice the jobs gives a round's cost (tiny jobs: it may come out <= 0)
+    assert not pd.isna(sweep["per_round_seconds"])
+    if sweep["per_round_seconds"] > 0:
+        assert sweep["speedup_many_jobs"] == pytest.approx(
+            2 * sweep["per_job_seconds"] / sweep["per_round_seconds"], rel=1e-6)
+    else:
+        assert pd.isna(sweep["speedup_many_jobs"])
     assert set(df["meets_target"].dropna().astype(str)) <= {"True", "False"}
     assert df.loc["leadsim_mmc", "target"] == "ratio_customers >= 3"
 
@@ -61,6 +68,17 @@ def test_sweep_costs_split_the_times_and_give_the_job_length_the_target_needs():
     assert benchmark.sweep_costs(3, 9.0, 5.0, 8.0, 2)["breakeven"] is None
     assert benchmark.workers(-1, 2, 4) == 2 and benchmark.workers(-1, 8, 4) == 4
     assert benchmark.workers(3, 2, 4) == 3 and benchmark.workers(-2, 4, 4) == 3
+
+
+def test_many_jobs_takes_the_cost_of_a_round_from_a_sweep_of_twice_the_jobs():
+    # 4 jobs on 2 workers: 2 rounds in 8 s; 8 jobs: 4 rounds in 12 s -> 2 s a round;
+    # jobs of 1.8 s one after another: 2 x 1.8 / 2 = 1.8x for a very large sweep
+    many = benchmark.many_jobs(1.8, 4, 8.0, 12.0, 2, 2)
+    assert many == pytest.approx({"per_round": 2.0, "speedup": 1.8})
+    assert benchmark.many_jobs(None, 4, 8.0, 12.0, 2, 2)["speedup"] is None
+    assert benchmark.many_jobs(1.8, 4, 8.0, None, 2, 2)["speedup"] is None
+    # as many workers as jobs in the small sweep: the two sweeps have different workers
+    assert benchmark.many_jobs(1.8, 2, 8.0, 12.0, 2, 4)["per_round"] is None
 
 
 def test_bad_sizes_are_one_line_errors(capsys):
