@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 import sys
 import time
@@ -150,8 +151,9 @@ def settings_from(cfg) -> dict:
         _fail("seed", raw["seed"], "a whole number >= 0")
     if not _int(raw["market_days"]) or raw["market_days"] < 7:
         _fail("market_days", raw["market_days"], "a whole number of days >= 7")
-    if not _int(raw["n_jobs"]) or raw["n_jobs"] < 1:
-        _fail("n_jobs", raw["n_jobs"], "a whole number >= 1 (1 runs in this process)")
+    if not _int(raw["n_jobs"]) or (raw["n_jobs"] < 1 and raw["n_jobs"] != -1):
+        _fail("n_jobs", raw["n_jobs"],
+              "-1 for one worker per core, or a whole number >= 1 (1 runs in this process)")
     conf = raw["confidence"]
     if not isinstance(conf, int | float) or not 0.5 <= conf < 1:
         _fail("confidence", conf, "a level from 0.5 to below 1, e.g. 0.95")
@@ -267,7 +269,9 @@ def _task(cfg, plan: str, r: int, seed: int, within: float):
 def run_comparison(configs: dict, replications: int, seed: int = 0, n_jobs: int = 1,
                    progress: bool = True, within_minutes: float = 1 / 3) -> Comparison:
     """Run every plan `replications` times; replication r has seed `seed + r` in every
-    plan (common random numbers). `configs` maps a plan label to its sim Config."""
+    plan (common random numbers). `configs` maps a plan label to its sim Config. `n_jobs`:
+    worker processes (1: in this process; -1: one per core); the results do not depend
+    on it."""
     from tqdm import tqdm
 
     plans = list(configs)
@@ -275,6 +279,9 @@ def run_comparison(configs: dict, replications: int, seed: int = 0, n_jobs: int 
         raise ValueError("replications must be >= 2: an interval needs two replications")
     tasks = [(configs[p], p, r, seed + r, within_minutes)
              for r in range(replications) for p in plans]
+    if n_jobs == -1:  # one worker per core (1: in this process)
+        n_jobs = min(len(tasks), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                     else os.cpu_count() or 1)
     t0 = time.perf_counter()
     bar = tqdm(total=len(tasks), unit="run", desc="simulating plans", disable=not progress,
                file=sys.stderr)

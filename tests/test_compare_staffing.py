@@ -77,6 +77,19 @@ def test_a_better_plan_shows_up(small_comparison):
     assert table.loc[("second_front_desk", "phone_answered_within_target"), "ci_low"] > 0
 
 
+def test_workers_change_nothing_but_the_time(small_comparison):
+    """n_jobs=-1 (the default: one worker per core) gives the runs of n_jobs=1."""
+    import os
+
+    configs = cs.plan_configs(["current", "second_front_desk"], 21, [])
+    configs["current_again"] = cs.plan_configs(["current"], 21, [])["current"]
+    parallel = cs.run_comparison(configs, replications=4, seed=11, n_jobs=-1, progress=False)
+    assert parallel.n_jobs == min(12, len(os.sched_getaffinity(0)))
+    cols = [c for c in small_comparison.runs.columns if "seconds" not in c]
+    pd.testing.assert_frame_equal(parallel.runs[cols], small_comparison.runs[cols])
+    pd.testing.assert_frame_equal(parallel.first_response, small_comparison.first_response)
+
+
 def test_fewer_than_two_replications_is_an_error():
     configs = cs.plan_configs(["current", "saturday_shift"], 7, [])
     with pytest.raises(ValueError, match="replications"):
@@ -104,6 +117,8 @@ def test_unknown_plan_lists_the_available_plans(run_cli, list_files):
     (["replications=0"], "replications"),
     (["plans=[current]"], "plans"),
     (["replication=3"], "replication"),
+    (["n_jobs=0"], "n_jobs"),
+    (["n_jobs=-2"], "n_jobs"),
 ])
 def test_bad_settings_are_one_line(run_cli, list_files, args, key):
     line = _one_line_error(run_cli(args, module=MODULE), list_files)
