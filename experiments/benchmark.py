@@ -45,10 +45,13 @@ market), inquiries, customers_per_s, inquiries_per_s, ratio_customers and ratio_
 (each divided by bare SimPy's customers per second), peak_bytes, peak_bytes_per_inquiry,
 held_bytes_per_inquiry, speedup (sweeps), cores, load_1min (the machine's load average when
 the benchmark started: timings on a busy machine are not comparable), fixed_seconds and
-per_job_seconds (the sweep rows, as above), breakeven_job_seconds (sweep_joblib), and the
-target each row is judged by: `leadsim_mmc` ratio_customers >= 3; `leadsim_market`
-ratio_inquiries >= 1 and held_bytes_per_inquiry <= 1024 (what the model holds per inquiry
-when the run ends; the peak while the tables are built is reported beside it);
+per_job_seconds (the sweep rows, as above), breakeven_job_seconds (sweep_joblib),
+per_round_seconds and speedup_many_jobs (sweep_joblib: a round of jobs on the workers, and
+the speed-up of a very large sweep; empty, with the reason printed, when the sizes do not
+allow it), and the target each row is judged by: `leadsim_mmc` ratio_customers >= 3;
+`leadsim_market` ratio_inquiries >= 1 and held_bytes_per_inquiry <= 1024 (what the model
+holds per inquiry when the run ends; the peak while the tables are built is reported
+beside it);
 `sweep_joblib` speedup >= 1.7. Each leadsim case is also timed as `<case>_simulate`: the
 model built, run and its records handed over, without the pandas tables and summary,
 judged by the same ratio.
@@ -229,16 +232,19 @@ def sweep_rows(args: argparse.Namespace, common: dict) -> list[dict]:
         cases[("basic", 1)] = math.inf
         cases[("joblib", 2 * jobs)] = math.inf  # twice the jobs: the cost of a round
     with tempfile.TemporaryDirectory(prefix="leadsim_bench_") as tmp:
+        n_workers = workers(args.n_jobs, common["cores"], jobs)
         for _ in range(args.repeat):
             for launcher, n in cases:
+                # the sweep of twice the jobs runs on the same workers as the first
+                n_jobs = n_workers if n > jobs else args.n_jobs
                 cases[launcher, n] = min(cases[launcher, n], time_sweep(
-                    launcher, n, args.sweep_days, args.n_jobs, Path(tmp)))
+                    launcher, n, args.sweep_days, n_jobs, Path(tmp)))
     sequential, parallel = cases["basic", jobs], cases["joblib", jobs]
     costs = sweep_costs(jobs, sequential, cases.get(("basic", 1)), parallel,
                         workers(args.n_jobs, common["cores"], jobs))
+    n_workers = workers(args.n_jobs, common["cores"], jobs)
     many = many_jobs(costs["per_job"], jobs, parallel, cases.get(("joblib", 2 * jobs)),
-                     workers(args.n_jobs, common["cores"], jobs),
-                     workers(args.n_jobs, common["cores"], 2 * jobs))
+                     n_workers)
     size = f"{jobs} runs of the default market, {args.sweep_days} days"
     print(f"  sweeps: sequential {sequential:.1f} s, joblib {parallel:.1f} s", flush=True)
     if many["speedup"] is not None:
@@ -246,6 +252,8 @@ def sweep_rows(args: argparse.Namespace, common: dict) -> list[dict]:
               f"{many['per_round']:.2f} s ({2 * jobs} jobs in "
               f"{cases['joblib', 2 * jobs]:.1f} s): {many['speedup']:.2f}x the jobs one "
               "after another, once the fixed costs are spread thin", flush=True)
+    elif many["why"]:
+        print(f"  many jobs: not measured ({many['why']})", flush=True)
     if costs["per_job"] is not None:
         need = costs["breakeven"]
         print(f"  sweep costs: {costs['per_job']:.2f} s a job; fixed {costs['fixed']:.2f} s "
@@ -263,25 +271,30 @@ def sweep_rows(args: argparse.Namespace, common: dict) -> list[dict]:
 
 
 def many_jobs(per_job: float | None, jobs: int, parallel: float, parallel_double: float | None,
-              n_workers: int, n_workers_double: int) -> dict:
+              n_workers: int) -> dict:
     """What joblib gives a sweep of very many jobs, where the fixed costs no longer count.
 
-    A sweep of twice the jobs takes more rounds (each worker one job a round), so
-    per_round = (parallel_double - parallel) / (rounds of 2 x jobs - rounds of jobs), and
-    the speed-up is workers x per_job / per_round: the jobs' own time, as one after another
-    (per_job, from the sequential sweeps), against their time on the cores together
-    (per_round covers what the workers lose by sharing the machine). None when there is
-    nothing to split (one job, or as many workers as jobs)."""
-    out = {"per_round": None, "speedup": None}
+    A sweep of twice the jobs on the same `n_workers` takes jobs / n_workers more rounds
+    (each worker one job a round), so per_round = (parallel_double - parallel) / (jobs /
+    n_workers), and the speed-up is n_workers x per_job / per_round: the jobs' own time,
+    as one after another (per_job, from the sequential sweeps), against their time on the
+    cores together (per_round covers what the workers lose by sharing the machine). Only
+    when every round is full (jobs a multiple of n_workers: a job alone in its round does
+    not share the cores, which would bias the figure); `why` says why not otherwise."""
+    out = {"per_round": None, "speedup": None, "why": None}
     if per_job is None or parallel_double is None:
+        out["why"] = "needs a sweep of at least 2 jobs"
         return out
-    extra = math.ceil(2 * jobs / n_workers_double) - math.ceil(jobs / n_workers)
-    if extra <= 0 or n_workers_double != n_workers:
+    if n_workers < 2 or jobs % n_workers:
+        out["why"] = (f"{jobs} jobs on {n_workers} workers: the jobs must fill every round "
+                      "of at least 2 workers (--sweep-jobs a multiple of --n-jobs)")
         return out
-    per_round = (parallel_double - parallel) / extra
-    out["per_round"] = per_round
-    if per_round > 0:
-        out["speedup"] = n_workers * per_job / per_round
+    per_round = (parallel_double - parallel) / (jobs // n_workers)
+    if per_round <= 0:
+        out["why"] = (f"twice the jobs took no longer ({parallel_double:.2f} s against "
+                      f"{parallel:.2f} s): too noisy to split")
+        return out
+    out.update(per_round=per_round, speedup=n_workers * per_job / per_round)
     return out
 
 

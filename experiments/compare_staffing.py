@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import re
 import sys
 import time
@@ -262,6 +261,19 @@ class Comparison:
     n_jobs: int = 1
 
 
+def workers(n_jobs: int, n_tasks: int) -> int:
+    """Worker processes for `n_tasks` runs: `n_jobs`, or one per core (as joblib counts
+    them, container CPU limits included) for -1; never more than the runs."""
+    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or (n_jobs < 1 and n_jobs != -1):
+        raise ValueError(f"n_jobs: {n_jobs!r} is not allowed (allowed: -1 for one worker per "
+                         "core, or a whole number >= 1)")
+    if n_jobs == -1:
+        from joblib import cpu_count
+
+        n_jobs = cpu_count()
+    return max(1, min(n_jobs, n_tasks))
+
+
 def _task(cfg, plan: str, r: int, seed: int, within: float):
     return plan, r, simulate(cfg, seed, within)
 
@@ -279,9 +291,7 @@ def run_comparison(configs: dict, replications: int, seed: int = 0, n_jobs: int 
         raise ValueError("replications must be >= 2: an interval needs two replications")
     tasks = [(configs[p], p, r, seed + r, within_minutes)
              for r in range(replications) for p in plans]
-    if n_jobs == -1:  # one worker per core (1: in this process)
-        n_jobs = min(len(tasks), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                     else os.cpu_count() or 1)
+    n_jobs = workers(n_jobs, len(tasks))
     t0 = time.perf_counter()
     bar = tqdm(total=len(tasks), unit="run", desc="simulating plans", disable=not progress,
                file=sys.stderr)

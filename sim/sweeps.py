@@ -117,12 +117,13 @@ def record_done(out: Path, num: int, overrides: list[str], seconds: float | None
                             "finished": time.strftime("%Y-%m-%dT%H:%M:%S")})
 
 
-def effective_values(cfg: Any, overrides: list[str], choices: Any = ()) -> dict[str, str]:
-    """The value each override's key held in the job's config `cfg`, written as an
-    override's value, for the table's override columns: usually the override's own value,
-    but not when another override of the job changed it afterwards (`market.days=5,6
-    'market={days:7}'` runs 7 days). Config-group choices (`choices`: Hydra's
-    `runtime.choices`), deletions, and keys that hold a dict or list keep the text."""
+def effective_values(cfg: Any, overrides: list[str], choices: Any = ()) -> dict[str, Any]:
+    """The value each override's key held in the job's config `cfg` (None, a bool, a
+    number or text; an enum by name), for the table's override columns: usually the
+    override's own value, but not when another override of the job changed it afterwards
+    (`market.days=5,6 'market={days:7}'` runs 7 days). Config-group choices (`choices`:
+    Hydra's `runtime.choices`), deletions, and keys that hold a dict or list keep the
+    override's text (they are not in the result)."""
     from omegaconf import OmegaConf
 
     values = {}
@@ -139,7 +140,7 @@ def effective_values(cfg: Any, overrides: list[str], choices: Any = ()) -> dict[
             continue
         if value is _ABSENT or OmegaConf.is_config(value) or isinstance(value, dict | list):
             continue
-        values[key] = _as_override_text(value)
+        values[key] = value.name if isinstance(value, Enum) else value
     return values
 
 
@@ -152,7 +153,7 @@ def _as_override_text(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value.name if isinstance(value, Enum) else str(value)
+    return str(value)
 
 
 def record_failed(out: Path, num: int, overrides: list[str], exc: BaseException) -> str:
@@ -300,6 +301,7 @@ def expected_jobs(config) -> list[list[str]] | None:
     try:
         from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
         from hydra.core.override_parser.overrides_parser import OverridesParser
+        from omegaconf import OmegaConf
 
         from .hydra_support import config_sweep
 
@@ -307,7 +309,9 @@ def expected_jobs(config) -> list[list[str]] | None:
         if sweeper.get("_target_") not in (BASIC_SWEEPER, LEADSIM_SWEEPER):
             return None
         args = [f"{k}={v}" for k, v in config_sweep(config).items()]
-        args += [str(o) for o in config.hydra.overrides.task]
+        # as the jobs record them: an interpolation (`seed=${x}`) stays unresolved text
+        args += [str(o) for o in OmegaConf.to_container(config.hydra.overrides.task,
+                                                        resolve=False)]
         parsed = OverridesParser.create().parse_overrides(args)
         return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
     except Exception as exc:  # e.g. glob() sweeps need the config loader: fall back
@@ -409,12 +413,15 @@ def sweep_table(rows: list[dict]):
     override's own value unless a later override of the job changed it."""
     import pandas as pd
 
-    override_rows = []
-    for r in rows:
-        columns = override_columns(r["overrides"])
-        columns.update((k, v) for k, v in (r.get("values") or {}).items() if k in columns)
-        override_rows.append(columns)
-    keys = list(dict.fromkeys(k for o in override_rows for k in o))
+    texts = [override_columns(r["overrides"]) for r in rows]
+    values = [r.get("values") or {} for r in rows]
+    keys = list(dict.fromkeys(k for o in texts for k in o))
+    # a column of values the jobs recorded keeps their types; where some job has only its
+    # override's text (a _DONE from before values were recorded), the column is text,
+    # typed as the overrides' text is
+    native = {k for k in keys if all(k in v for t, v in zip(texts, values) if k in t)}
+    override_rows = [{k: (v[k] if k in native else _as_override_text(v[k]) if k in v
+                          else t[k]) for k in t} for t, v in zip(texts, values)]
     records = []
     for r, o in zip(rows, override_rows):
         rec = {"job": r["job"], "job_dir": r["job_dir"]}
@@ -425,8 +432,28 @@ def sweep_table(rows: list[dict]):
     df = pd.DataFrame.from_records(records) if records else pd.DataFrame(
         columns=["job", "job_dir"])
     for k in keys:
-        df[k] = _typed(df[k])
+        if k in native:
+            df[k] = _native([o.get(k) for o in override_rows])
+        else:
+            df[k] = _typed(df[k])
     return _arrow_safe(df)
+
+
+def _native(values: list):
+    """A column of recorded config values (None where a job lacks the key): booleans,
+    whole numbers (Int64), numbers (float64) or text, as the values are."""
+    import pandas as pd
+
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present):
+        return pd.array(values, dtype="boolean")
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return pd.array(values, dtype="Int64")
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool)
+                       for v in present):
+        return pd.array([math.nan if v is None else float(v) for v in values],
+                        dtype="float64")
+    return pd.array(values, dtype=object)
 
 
 def _typed(col):

@@ -78,16 +78,28 @@ def test_a_better_plan_shows_up(small_comparison):
 
 
 def test_workers_change_nothing_but_the_time(small_comparison):
-    """n_jobs=-1 (the default: one worker per core) gives the runs of n_jobs=1."""
-    import os
-
+    """Two workers give exactly the runs of one process; -1 means one per core."""
     configs = cs.plan_configs(["current", "second_front_desk"], 21, [])
     configs["current_again"] = cs.plan_configs(["current"], 21, [])["current"]
-    parallel = cs.run_comparison(configs, replications=4, seed=11, n_jobs=-1, progress=False)
-    assert parallel.n_jobs == min(12, len(os.sched_getaffinity(0)))
+    parallel = cs.run_comparison(configs, replications=4, seed=11, n_jobs=2, progress=False)
+    assert parallel.n_jobs == 2
     cols = [c for c in small_comparison.runs.columns if "seconds" not in c]
     pd.testing.assert_frame_equal(parallel.runs[cols], small_comparison.runs[cols])
     pd.testing.assert_frame_equal(parallel.first_response, small_comparison.first_response)
+    for plan, counts in small_comparison.by_hour.items():
+        np.testing.assert_array_equal(parallel.by_hour[plan], counts)
+
+
+def test_minus_one_is_a_worker_per_core_and_never_more_than_the_runs(monkeypatch):
+    import joblib
+
+    monkeypatch.setattr(joblib, "cpu_count", lambda: 8)
+    assert cs.workers(-1, 60) == 8 and cs.workers(-1, 3) == 3 and cs.workers(1, 60) == 1
+    monkeypatch.setattr(joblib, "cpu_count", lambda: 1)
+    assert cs.workers(-1, 60) == 1
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(ValueError, match="n_jobs"):
+            cs.workers(bad, 60)
 
 
 def test_fewer_than_two_replications_is_an_error():

@@ -270,8 +270,8 @@ def test_override_columns_hold_what_the_job_ran_with():
     cfg = hydra_compose(overrides)
     values = sweeps.effective_values(cfg, overrides, cfg.hydra.runtime.choices)
     # groups, deletions and nodes keep their text; the rest is what the config holds
-    assert values == {"market.days": "7", "seed": "3", "market.inquiry_spread_minutes": "30.0",
-                      "reputation.enabled": "false"}
+    assert values == {"market.days": 7, "seed": 3, "market.inquiry_spread_minutes": 30.0,
+                      "reputation.enabled": False}
     rows = [{"job": 0, "job_dir": "0", "metrics": {}, "overrides": overrides,
              "values": values}]
     table = sweeps.sweep_table(rows)
@@ -282,4 +282,30 @@ def test_override_columns_hold_what_the_job_ran_with():
     from omegaconf import OmegaConf
 
     plain = OmegaConf.create({"a": 1, "b": {"c": [1, 2]}})
-    assert sweeps.effective_values(plain, ["~a", "b.c=[3]", "z=4", "a=2"]) == {"a": "1"}
+    assert sweeps.effective_values(plain, ["~a", "b.c=[3]", "z=4", "a=2"]) == {"a": 1}
+
+
+def test_override_columns_keep_the_type_of_the_value_the_job_ran_with():
+    """Text that looks like a number stays text ('007'); a job whose _DONE predates the
+    recorded values (only its override's text) makes the column text, typed as before."""
+    overrides = ["prospect.source='007'", "seed=4", "market.days=30"]
+    cfg = hydra_compose(overrides)
+    values = sweeps.effective_values(cfg, overrides, cfg.hydra.runtime.choices)
+    assert values == {"prospect.source": "007", "seed": 4, "market.days": 30}
+    rows = [{"job": 0, "job_dir": "0", "metrics": {}, "overrides": overrides,
+             "values": values},
+            {"job": 1, "job_dir": "1", "metrics": {}, "overrides": ["seed=5", "x=1"],
+             "values": {"seed": 5}},
+            {"job": 2, "job_dir": "2", "metrics": {}, "overrides": ["seed=6", "x=2.5"]}]
+    table = sweeps.sweep_table(rows)
+    assert table["prospect.source"].tolist()[0] == "007"
+    assert str(table["market.days"].dtype) == "Int64"
+    assert table["seed"].tolist() == [4, 5, 6] and str(table["seed"].dtype) == "Int64"
+    assert table["x"].tolist()[1:] == [1.0, 2.5]
+
+
+def test_expected_jobs_keep_an_interpolation_as_the_job_records_it():
+    """`seed=${scenario.servers}`: the job records the override unresolved; the sweep's
+    list of jobs must too, or every finished job is reported as 'no result'."""
+    cfg = hydra_compose(["seed=${scenario.servers}"])
+    assert sweeps.expected_jobs(cfg) == [["seed=$\\{scenario.servers\\}"]]
