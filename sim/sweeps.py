@@ -36,7 +36,6 @@ import logging
 import math
 import os
 import signal
-import tempfile
 import time
 import traceback
 from collections import defaultdict
@@ -46,6 +45,8 @@ from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
+
+from .fileio import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +58,6 @@ FAIL_ENV = "LEADSIM_FAIL_JOB"
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 # leadsim's sweeper (hydra_plugins/leadsim_sweeper) expands a sweep as BasicSweeper does
 LEADSIM_SWEEPER = "hydra_plugins.leadsim_sweeper.leadsim_sweeper.LeadsimSweeper"
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 # What the last sweep of this process found (read by the CLI for its exit status).
 last_sweep: dict | None = None
@@ -206,20 +204,7 @@ def read_json(path: Path) -> dict | None:
 
 
 def write_json(path: Path, data: dict) -> None:
-    _atomic(path, lambda p: Path(p).write_text(json.dumps(data, indent=1) + "\n"))
-
-
-def _atomic(path: Path, write: Callable[[str], Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give it the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, lambda p: Path(p).write_text(json.dumps(data, indent=1) + "\n"))
 
 
 # --------------------------------------------------------------------------- the table
@@ -268,9 +253,11 @@ class SweepCallback(Callback):
     def finish(self, interrupted: bool = False) -> dict:
         """Collect the job folders and write the two files; safe to call once per sweep."""
         global _active, last_sweep
-        _active = None
         assert self.sweep_dir is not None
+        # `_active` stays set until the table is written: an interrupt while writing it
+        # (Ctrl-C during the imports) leaves the CLI's finish_interrupted to write it
         last_sweep = write_tables(self.sweep_dir, self.expected, self.started)
+        _active = None
         s = last_sweep
         how = "stopped early" if interrupted else "finished"
         log.info("sweep %s: %d jobs, %d done (%d already complete), %d failed; table %s%s",
@@ -303,7 +290,7 @@ def expected_jobs(config) -> list[list[str]] | None:
         from hydra.core.override_parser.overrides_parser import OverridesParser
         from omegaconf import OmegaConf
 
-        from .hydra_support import config_sweep
+        from .hydra_support import _config_loader, config_sweep
 
         sweeper = config.hydra.sweeper
         if sweeper.get("_target_") not in (BASIC_SWEEPER, LEADSIM_SWEEPER):
@@ -312,9 +299,11 @@ def expected_jobs(config) -> list[list[str]] | None:
         # as the jobs record them: an interpolation (`seed=${x}`) stays unresolved text
         args += [str(o) for o in OmegaConf.to_container(config.hydra.overrides.task,
                                                         resolve=False)]
-        parsed = OverridesParser.create().parse_overrides(args)
+        # a glob() sweep lists a config group's options: it needs the app's config loader
+        loader = _config_loader(str(config.hydra.job.config_name))
+        parsed = OverridesParser.create(config_loader=loader).parse_overrides(args)
         return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
-    except Exception as exc:  # e.g. glob() sweeps need the config loader: fall back
+    except Exception as exc:  # a sweeper we cannot expand: report every job folder found
         log.debug("could not expand the sweep: %s", exc)
         return None
 
@@ -376,9 +365,9 @@ def write_tables(sweep_dir: Path, expected: list[list[str]] | None = None,
 
     rows, failures, resumed = collect(sweep_dir, expected, started)
     table = sweep_table(rows)
-    _atomic(sweep_dir / TABLE, lambda p: table.to_parquet(p, index=False))
+    write_atomic(sweep_dir / TABLE, lambda p: table.to_parquet(p, index=False))
     fail = pd.DataFrame(failures, columns=["job", "overrides", "error", "job_dir"])
-    _atomic(sweep_dir / FAILURES, lambda p: fail.to_csv(p, index=False))
+    write_atomic(sweep_dir / FAILURES, lambda p: fail.to_csv(p, index=False))
     return {"jobs": len(rows) + len(failures), "done": len(rows), "resumed": resumed,
             "failed": len(failures), "table": str(sweep_dir / TABLE),
             "failures": str(sweep_dir / FAILURES)}

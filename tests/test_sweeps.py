@@ -309,3 +309,62 @@ def test_expected_jobs_keep_an_interpolation_as_the_job_records_it():
     list of jobs must too, or every finished job is reported as 'no result'."""
     cfg = hydra_compose(["seed=${scenario.servers}"])
     assert sweeps.expected_jobs(cfg) == [["seed=$\\{scenario.servers\\}"]]
+
+
+def test_expected_jobs_expand_a_glob_sweep_of_a_config_group():
+    """`plan='glob(s*)'`: the jobs are known up front, so a lost one is reported and an
+    older sweep's folders in the same place are not taken for this sweep's."""
+    from omegaconf import open_dict, read_write
+
+    cfg = hydra_compose([])  # as the multirun's config: the sweep on its command line
+    with read_write(cfg), open_dict(cfg):
+        cfg.hydra.overrides.task = ["plan=glob(s*)", "seed=1,2"]
+    assert sweeps.expected_jobs(cfg) == [
+        [f"plan={p}", f"seed={s}"] for p in ("saturday_shift", "second_front_desk")
+        for s in (1, 2)]
+
+
+def test_an_interrupt_while_the_table_is_written_leaves_it_to_the_cli(tmp_path, monkeypatch):
+    """Ctrl-C during on_multirun_end (importing pandas for the table): the CLI's
+    finish_interrupted still writes the table of the finished jobs."""
+    make_job(tmp_path, "0", 0, ["seed=1"])
+    callback = sweeps.SweepCallback()
+    callback.sweep_dir, callback.expected, callback.started = tmp_path, [["seed=1"]], None
+    monkeypatch.setattr(sweeps, "_active", callback)
+    real = sweeps.write_tables
+    calls = []
+
+    def interrupted_once(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(sweeps, "write_tables", interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        callback.finish()
+    assert not (tmp_path / sweeps.TABLE).exists()
+    sweeps.finish_interrupted()
+    assert tables(tmp_path)[0]["job"].tolist() == [0] and sweeps._active is None
+
+
+def test_outputs_are_written_with_the_usual_file_mode(tmp_path):
+    """Not mkstemp's 0600: a results folder shared on a cluster must be readable."""
+    import sim
+    from sim import fileio
+
+    sim.run(sim.load_config(["scenario=mmc", "scenario.days=1"])).save(tmp_path / "run")
+    sweeps.write_tables(tmp_path, None)
+    files = [*(tmp_path / "run").iterdir(), tmp_path / sweeps.TABLE]
+    assert files and {f.stat().st_mode & 0o777 for f in files} == {0o666 & ~fileio._UMASK}
+
+
+@pytest.mark.parametrize("app", ["config", "speed_to_lead", "compare_staffing"])
+def test_every_leadsim_app_writes_the_sweep_table(app):
+    """Each Hydra app's config has the sweep_table callback (README "Sweeps")."""
+    from experiments import speed_to_lead
+    from sim.hydra_support import compose
+
+    speed_to_lead.register_configs()  # its schema, as its main() does
+    cfg = compose([], config_name=app, hydra_node=True)
+    assert cfg.hydra.callbacks.sweep_table._target_ == "sim.sweeps.SweepCallback"

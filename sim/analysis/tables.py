@@ -11,13 +11,13 @@ import dataclasses
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..fileio import write_atomic
 from . import columns, erlang, reputation
 from .columns import count
 
@@ -81,24 +81,13 @@ class RunResult:
         tables = {"inquiries": self.inquiries, "prospects": self.prospects,
                   "daily": self.daily, "staff": self.staff, **self.extra_tables}
         for name, df in tables.items():
-            _atomic(out / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False))
+            write_atomic(out / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False))
         if self.config_yaml is not None:
             text = self.config_yaml() if callable(self.config_yaml) else str(self.config_yaml)
-            _atomic(out / "config.yaml", lambda p: Path(p).write_text(text))
+            write_atomic(out / "config.yaml", lambda p: Path(p).write_text(text))
         text = json.dumps(self.summary, indent=2, sort_keys=False)
-        _atomic(out / "summary.json", lambda p: Path(p).write_text(text + "\n"))
+        write_atomic(out / "summary.json", lambda p: Path(p).write_text(text + "\n"))
         return out
-
-
-def _atomic(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _daily_table(collected: pd.DataFrame) -> pd.DataFrame:
