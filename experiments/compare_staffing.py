@@ -540,7 +540,9 @@ def main() -> None:
     precheck(sys.argv[1:])
     preflight(sys.argv[1:], "compare_staffing", check)
     ensure_registered()
-    _app()()
+    from sim.sweeps import run_app
+
+    run_app(_app(), failed_jobs_exit=False)  # failed sweep jobs: sweep_failures.csv
 
 
 if __name__ == "__main__":

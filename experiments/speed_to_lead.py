@@ -462,7 +462,9 @@ def main() -> None:
     def _app(dict_cfg) -> None:
         run_and_save(dict_cfg)
 
-    _app()
+    from sim.sweeps import run_app
+
+    run_app(_app, failed_jobs_exit=False)  # failed sweep jobs: sweep_failures.csv
 
 
 if __name__ == "__main__":

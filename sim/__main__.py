@@ -89,12 +89,8 @@ def main() -> None:
     ensure_registered()
     from . import sweeps
 
-    try:
-        _hydra_app()
-    finally:
-        sweeps.finish_interrupted()  # a sweep Hydra aborted still gets its table
-    if sweeps.exit_code():
-        raise SystemExit(sweeps.exit_code())  # some sweep jobs failed: sweep_failures.csv
+    # the sweep table even if Hydra aborts or the user interrupts; exit 1 if jobs failed
+    sweeps.run_app(_hydra_app)
 
 
 if __name__ == "__main__":

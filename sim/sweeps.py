@@ -276,6 +276,37 @@ def finish_interrupted() -> None:
             log.warning("could not write the sweep table: %s", error_line(exc))
 
 
+def run_app(app: Callable[[], Any], failed_jobs_exit: bool = True) -> None:
+    """Run a leadsim Hydra app from its command line. A SIGTERM (a scheduler's or `kill`)
+    stops it as Ctrl-C does: joblib stops its workers, and the sweep table gets the jobs
+    that finished (`finish_interrupted`, also after a sweep Hydra aborted). An interrupt
+    ends with one line and exit status 130, no traceback; with `failed_jobs_exit`, a sweep
+    whose jobs failed ends with exit status 1 (the jobs are in sweep_failures.csv)."""
+    import sys
+
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    interrupted = False
+    try:
+        app()
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        finish_interrupted()
+    if interrupted:
+        s = last_sweep
+        print("interrupted" + (f": {s['done']} of {s['jobs']} sweep jobs done, in {s['table']};"
+                               " run the same command again to resume the others"
+                               if s else ""), file=sys.stderr)
+        raise SystemExit(130)
+    if failed_jobs_exit and exit_code():
+        raise SystemExit(exit_code())
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def exit_code() -> int:
     """1 when the last sweep of this process had failed jobs, else 0."""
     return 1 if last_sweep and last_sweep["failed"] else 0

@@ -368,3 +368,39 @@ def test_every_leadsim_app_writes_the_sweep_table(app):
     speed_to_lead.register_configs()  # its schema, as its main() does
     cfg = compose([], config_name=app, hydra_node=True)
     assert cfg.hydra.callbacks.sweep_table._target_ == "sim.sweeps.SweepCallback"
+
+
+@pytest.mark.slow
+def test_a_sigterm_stops_a_sweep_like_ctrl_c(tmp_path):
+    """kill (or a scheduler's SIGTERM) while jobs run: the workers stop, the table of what
+    finished is written, one line says so, exit 130, and nothing is left running."""
+    import signal
+    import time
+
+    import psutil
+
+    sweep_dir = tmp_path / "sweep"
+    env = {k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR", sweeps.FAIL_ENV)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "-m", "market.days=60", "seed=1,2,3,4,5,6",
+         f"hydra.sweep.dir={sweep_dir}", "hydra.launcher.n_jobs=2"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not (sweep_dir / "multirun.yaml").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)  # the workers are starting or running jobs
+        children = psutil.Process(proc.pid).children(recursive=True)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err[-2000:]
+    assert err.strip().splitlines()[-1].startswith("interrupted: "), err[-2000:]
+    assert "Traceback" not in err
+    table, failures = tables(sweep_dir)
+    assert len(table) + len(failures) == 6
+    gone, alive = psutil.wait_procs(children, timeout=20)
+    assert not alive, [p.pid for p in alive]
