@@ -21,8 +21,10 @@ Ray or submitit/SLURM on a cluster). This module adds what Hydra leaves to the a
 
 A job is *complete* when its folder holds `_DONE`, written atomically after every output
 file, recording the job's overrides and the files it wrote; resuming needs the same job
-folder (so a fixed `hydra.sweep.dir`, not the default timestamped one) and identical
-overrides, and every recorded file still present.
+folder (so a fixed `hydra.sweep.dir`, not the default timestamped one), the same
+overrides (in any order that cannot change the config: `job_key`), and every recorded file
+still present. A finished job is never overwritten by another one: `refuse_overwrite`
+stops such a sweep before it starts, and `run_job` refuses a folder holding another job.
 
 Test hook: `LEADSIM_FAIL_JOB` (comma-separated job numbers or overrides, e.g. `2` or
 `seed=3`) makes the matching jobs raise before they run; `kill:2` makes job 2's process
@@ -36,6 +38,7 @@ import logging
 import math
 import os
 import signal
+import sys
 import time
 import traceback
 from collections import defaultdict
@@ -85,10 +88,20 @@ def run_job(cfg: Any, body: Callable[[Any], Any]) -> Any:
     overrides = [str(o) for o in hc.overrides.task]
     num = int(hc.job.num)
     _wrapped_job = str(out)
-    if job_complete(out, overrides):
+    groups = group_names(hc.runtime.choices)
+    if job_complete(out, overrides, groups):
         log.info("job %d skipped: already complete in %s", num, out)
         summary = out / "summary.json"
         return json.loads(summary.read_text()) if summary.exists() else None
+    other = _finished_elsewhere(out, overrides, groups)
+    if other is not None:  # never overwrite another job's results (the sweep's own check
+        # in on_multirun_start covers the default folders; this covers the rest)
+        error = (f"not run: its folder {out} holds the finished job '{' '.join(other)}', "
+                 "left as it is (use a new hydra.sweep.dir)")
+        log.error("job %d %s", num, error)
+        write_json(out / FAILED, {"job": num, "overrides": overrides, "error": error,
+                                  "traceback": ""})
+        return {"failed": error}
     for stale in (DONE, FAILED):  # this folder is being (re)made: it is incomplete until
         (out / stale).unlink(missing_ok=True)  # _DONE is written again
     started = time.perf_counter()
@@ -164,12 +177,82 @@ def record_failed(out: Path, num: int, overrides: list[str], exc: BaseException)
     return error
 
 
-def job_complete(out: Path, overrides: list[str]) -> bool:
-    """`out` holds a finished job with exactly these overrides and all its files."""
+def job_complete(out: Path, overrides: list[str], groups: frozenset[str] = frozenset()) -> bool:
+    """`out` holds a finished job with these overrides (in any order Hydra treats as the
+    same job, see `job_key`) and all its files."""
     marker = read_json(out / DONE)
-    if marker is None or marker.get("overrides") != list(overrides):
+    if marker is None or not _same_job(marker.get("overrides"), overrides, groups):
         return False
     return all((out / f).is_file() for f in marker.get("files", []))
+
+
+def job_key(overrides: list[str], groups: frozenset[str] = frozenset()
+            ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A job's overrides as a key that is the same for the same job however its overrides
+    are ordered (`seed=1 market.days=5` and `market.days=5 seed=1`): config-group choices
+    (`groups`: the app's config groups) and those that reach a key no other one reaches,
+    sorted; then those that share a key (a key twice, `a` and `a.b`) in their order, which
+    Hydra follows when it sets them on the composed config."""
+    from .hydra_support import _overlap
+
+    def choice(o: str) -> bool:  # Hydra applies a group choice before any value
+        key, _, value = o.partition("=")
+        return key.lstrip("+").split("@")[0] in groups and not value.startswith("{")
+
+    paths = [None if choice(o) else o.partition("=")[0].lstrip("+~").split("@")[-1]
+             for o in overrides]
+    shared = {i for i, p in enumerate(paths) for j, q in enumerate(paths)
+              if i != j and p is not None and q is not None and _overlap([p, q])}
+    return (tuple(sorted(o for i, o in enumerate(overrides) if i not in shared)),
+            tuple(o for i, o in enumerate(overrides) if i in shared))
+
+
+def group_names(choices: Any) -> frozenset[str]:
+    """The config groups of Hydra's `runtime.choices` (`practice@practices.alpha` ->
+    `practice`)."""
+    return frozenset(str(k).split("@")[0] for k in (choices or {}))
+
+
+def _same_job(recorded: Any, overrides: list[str], groups: frozenset[str] = frozenset()
+              ) -> bool:
+    return (isinstance(recorded, list)
+            and job_key(recorded, groups) == job_key(list(overrides), groups))
+
+
+def _finished_elsewhere(out: Path, overrides: list[str], groups: frozenset[str] = frozenset()
+                        ) -> list[str] | None:
+    """The overrides of another job whose finished results `out` holds, if any."""
+    marker = read_json(out / DONE)
+    if marker is None or not isinstance(marker.get("overrides"), list):
+        return None
+    return None if _same_job(marker["overrides"], overrides, groups) else marker["overrides"]
+
+
+def refuse_overwrite(config, sweep_dir: Path, expected: list[list[str]] | None,
+                     groups: frozenset[str] = frozenset()) -> None:
+    """Stop a sweep, before any job runs, that would overwrite finished results: its job
+    folders (`hydra.sweep.subdir`, by default the job number) hold jobs of another sweep,
+    or of the same sweep given in another order, in a reused `hydra.sweep.dir`. Prints one
+    line and exits with status 2, writing nothing."""
+    from omegaconf import OmegaConf
+
+    if expected is None or not sweep_dir.is_dir():
+        return
+    sweep = OmegaConf.to_container(config.hydra.sweep, resolve=False)
+    if sweep.get("subdir") != "${hydra.job.num}":
+        return  # other folder names: each job checks its own folder (run_job)
+    clashes = [(num, other, job) for num, job in enumerate(expected)
+               if (other := _finished_elsewhere(sweep_dir / str(num), job, groups)) is not None]
+    if not clashes:
+        return
+    num, other, job = clashes[0]
+    more = f" ({len(clashes)} folders like it)" if len(clashes) > 1 else ""
+    print(f"error: hydra.sweep.dir={sweep_dir}: folder {num} holds the finished job "
+          f"'{' '.join(other)}', which this sweep's job {num} ('{' '.join(job)}') would "
+          f"overwrite{more} (allowed: a new hydra.sweep.dir, or the sweep that ran there "
+          "with its overrides in the same order, which skips the finished jobs; new "
+          "values at the end of its first sweep keep their folders)", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def _is_bookkeeping(rel: Path) -> bool:
@@ -217,12 +300,15 @@ class SweepCallback(Callback):
         self.started: float | None = None
         self.expected: list[list[str]] | None = None
         self.sweep_dir: Path | None = None
+        self.groups: frozenset[str] = frozenset()
 
     def on_multirun_start(self, config, **kwargs: Any) -> None:
         global _active
         self.started = time.time()
         self.sweep_dir = Path(str(config.hydra.sweep.dir))
         self.expected = expected_jobs(config)
+        self.groups = group_names(config.hydra.runtime.get("choices"))
+        refuse_overwrite(config, self.sweep_dir, self.expected, self.groups)
         _active = self
 
     def on_multirun_end(self, config, **kwargs: Any) -> None:
@@ -256,7 +342,7 @@ class SweepCallback(Callback):
         assert self.sweep_dir is not None
         # `_active` stays set until the table is written: an interrupt while writing it
         # (Ctrl-C during the imports) leaves the CLI's finish_interrupted to write it
-        last_sweep = write_tables(self.sweep_dir, self.expected, self.started)
+        last_sweep = write_tables(self.sweep_dir, self.expected, self.started, self.groups)
         _active = None
         s = last_sweep
         how = "stopped early" if interrupted else "finished"
@@ -282,8 +368,6 @@ def run_app(app: Callable[[], Any], failed_jobs_exit: bool = True) -> None:
     that finished (`finish_interrupted`, also after a sweep Hydra aborted). An interrupt
     ends with one line and exit status 130, no traceback; with `failed_jobs_exit`, a sweep
     whose jobs failed ends with exit status 1 (the jobs are in sweep_failures.csv)."""
-    import sys
-
     previous = signal.signal(signal.SIGTERM, _interrupt)
     interrupted = False
     try:
@@ -353,7 +437,8 @@ def find_jobs(sweep_dir: Path) -> list[dict]:
 
 
 def collect(sweep_dir: Path, expected: list[list[str]] | None = None,
-            started: float | None = None) -> tuple[list[dict], list[dict], int]:
+            started: float | None = None, groups: frozenset[str] = frozenset()
+            ) -> tuple[list[dict], list[dict], int]:
     """(rows of finished jobs, failures, how many finished before `started`)."""
     found = find_jobs(sweep_dir)
     if expected is None:
@@ -362,10 +447,10 @@ def collect(sweep_dir: Path, expected: list[list[str]] | None = None,
     else:
         by_overrides = defaultdict(list)
         for m in found:
-            by_overrides[tuple(m["overrides"])].append(m)
+            by_overrides[job_key(m["overrides"], groups)].append(m)
         jobs = []
         for num, overrides in enumerate(expected):
-            options = by_overrides.get(tuple(overrides), [])
+            options = by_overrides.get(job_key(overrides, groups), [])
             # the folder of this job number first, then the newest
             options.sort(key=lambda m, n=num: (m.get("job") != n, -m["mtime"]))
             jobs.append((num, overrides, options[0] if options else None))
@@ -390,11 +475,11 @@ def collect(sweep_dir: Path, expected: list[list[str]] | None = None,
 
 
 def write_tables(sweep_dir: Path, expected: list[list[str]] | None = None,
-                 started: float | None = None) -> dict:
+                 started: float | None = None, groups: frozenset[str] = frozenset()) -> dict:
     """Write sweep.parquet and sweep_failures.csv; return counts and paths."""
     import pandas as pd
 
-    rows, failures, resumed = collect(sweep_dir, expected, started)
+    rows, failures, resumed = collect(sweep_dir, expected, started, groups)
     table = sweep_table(rows)
     write_atomic(sweep_dir / TABLE, lambda p: table.to_parquet(p, index=False))
     fail = pd.DataFrame(failures, columns=["job", "overrides", "error", "job_dir"])

@@ -404,3 +404,81 @@ def test_a_sigterm_stops_a_sweep_like_ctrl_c(tmp_path):
     assert len(table) + len(failures) == 6
     gone, alive = psutil.wait_procs(children, timeout=20)
     assert not alive, [p.pid for p in alive]
+
+
+def test_the_same_job_is_recognised_in_any_order_that_cannot_change_its_config():
+    key = sweeps.job_key
+    assert key(["seed=1", "market.days=5"]) == key(["market.days=5", "seed=1"])
+    # a key and a key inside it keep their order (Hydra applies them in order) ...
+    assert key(["seed=1", "a=x", "a.b=1"]) == key(["a=x", "a.b=1", "seed=1"])
+    assert key(["a.b=1", "a=x"]) != key(["a=x", "a.b=1"])
+    # ... but a config group's choice is made before any value is set
+    groups = frozenset({"scenario", "practice"})
+    assert key(["scenario.days=1", "scenario=mmc"], groups) == key(
+        ["scenario=mmc", "scenario.days=1"], groups)
+    assert key(["practices.a.staff=1", "practice@practices.a=x"], groups) == key(
+        ["practice@practices.a=x", "practices.a.staff=1"], groups)
+    assert key(["scenario.days=1", "scenario={days:2}"], groups) != key(
+        ["scenario={days:2}", "scenario.days=1"], groups)  # a dict is merged in order
+    assert key(["seed=1", "++seed=7"]) != key(["++seed=7", "seed=1"])  # ... as a key twice
+    assert key(["seed=1", "market.days=5"]) != key(["seed=1", "market.days=6"])
+    assert sweeps._same_job(["market.days=5", "seed=1"], ["seed=1", "market.days=5"])
+    assert not sweeps._same_job(None, ["seed=1"])
+
+
+def _sim_sweep(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR", sweeps.FAIL_ENV)}
+    return subprocess.run([sys.executable, "-m", "sim", "-m", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=240, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.slow
+def test_a_sweep_never_overwrites_another_sweeps_finished_jobs(tmp_path):
+    """A reused hydra.sweep.dir: another sweep is refused before it runs (it would write
+    its job 0 into folder 0, over the finished job there); the same sweep with its
+    overrides in another order resumes; a later job added after the earlier values runs
+    alone; with other folder names each job checks its own folder."""
+    sweep_dir = tmp_path / "sweep"
+    at = f"hydra.sweep.dir={sweep_dir}"
+    first = sweep(tmp_path, sweep_dir, "hydra/launcher=basic")
+    assert first.returncode == 0, first.stderr[-2000:]
+    finished = {j: outputs(sweep_dir / str(j)) for j in range(4)}
+    table_bytes = (sweep_dir / "sweep.parquet").read_bytes()
+
+    other = _sim_sweep(tmp_path, "seed=3,4", "scenario.servers=3,4", "scenario=mmc",
+                       "scenario.days=1", at, "hydra/launcher=basic")
+    assert other.returncode == 2, other.stderr[-2000:]
+    lines = other.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {at}: folder 0 holds the "
+                                                   "finished job 'seed=1 scenario.servers=3"), lines
+    assert "4 folders like it" in lines[0]
+    assert {j: outputs(sweep_dir / str(j)) for j in range(4)} == finished
+    assert (sweep_dir / "sweep.parquet").read_bytes() == table_bytes
+    assert sorted(p.name for p in sweep_dir.iterdir() if p.is_dir()) == ["0", "1", "2", "3"]
+
+    # the swept servers first would number the jobs differently: refused as well
+    swapped = _sim_sweep(tmp_path, "scenario.servers=3,4", "seed=1,2", "scenario=mmc",
+                         "scenario.days=1", at, "hydra/launcher=basic")
+    assert swapped.returncode == 2 and "folder 1 holds" in swapped.stderr, swapped.stderr
+
+    # the fixed overrides moved to the front, a value added at the end of the first
+    # sweep: the same jobs in the same folders (skipped), and two new ones
+    again = _sim_sweep(tmp_path, "scenario=mmc", "scenario.days=1", "seed=1,2,3",
+                       "scenario.servers=3,4", at, "hydra/launcher=basic")
+    log = again.stdout + again.stderr
+    assert again.returncode == 0, log[-2000:]
+    assert "6 jobs, 6 done (4 already complete)" in log
+    assert {j: outputs(sweep_dir / str(j)) for j in range(4)} == finished
+
+    # other folder names (no check up front): each job refuses a folder holding another
+    # job's results, and says so in the failures
+    named = [f"hydra.sweep.dir={tmp_path / 'named'}", "hydra.sweep.subdir=n${hydra.job.num}",
+             "hydra/launcher=basic", "scenario=mmc", "scenario.days=1"]
+    assert _sim_sweep(tmp_path, "seed=1,2", *named).returncode == 0
+    kept = outputs(tmp_path / "named" / "n0")
+    refused = _sim_sweep(tmp_path, "seed=5,2", *named)
+    assert refused.returncode == 1, refused.stderr[-2000:]
+    table, failures = tables(tmp_path / "named")
+    assert table["seed"].tolist() == [2] and failures["job"].tolist() == [0]
+    assert "holds the finished job 'seed=1 scenario=mmc" in failures["error"].iloc[0]
+    assert outputs(tmp_path / "named" / "n0") == kept
