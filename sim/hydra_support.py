@@ -75,7 +75,8 @@ def hydra_message(exc: BaseException, overrides: list[str] | None = None) -> str
     unknown = re.search(r"Key '([^']+)' not in '(\w+)'", detail)
     if unknown:
         key = full.group(1) if full else unknown.group(1)
-        return f"{key}: unknown key (allowed: {', '.join(_field_names(unknown.group(2)))})"
+        names = _field_names(unknown.group(2)) or _field_names(getattr(cause, "object_type", None))
+        return f"{key}: unknown key (allowed: {', '.join(names)})"
     if full:
         return f"{full.group(1)}: {detail}"
     override = re.search(r"override '?([^' ]+?)'?(?:\.|$)", text.splitlines()[0])
@@ -84,13 +85,15 @@ def hydra_message(exc: BaseException, overrides: list[str] | None = None) -> str
     return one_line(exc)
 
 
-def _field_names(class_name: str) -> list[str]:
-    from dataclasses import fields
+def _field_names(of: str | type | None) -> list[str]:
+    """The fields of a config dataclass: one of sim.config's by name, or a class (Hydra's
+    own, such as a launcher's)."""
+    from dataclasses import fields, is_dataclass
 
     from . import config
 
-    cls = getattr(config, class_name, None)
-    return [f.name for f in fields(cls)] if cls is not None else []
+    cls = getattr(config, of, None) if isinstance(of, str) else of
+    return [f.name for f in fields(cls)] if is_dataclass(cls) else []
 
 
 def sweep_variants(overrides: list[str], config_name: str = "config") -> list[list[str]]:
@@ -474,6 +477,36 @@ def _config_loader(config_name: str):
     return ConfigLoaderImpl(config_search_path=search_path)
 
 
+def _plain(overrides: list[str]) -> list[str]:
+    """The overrides that are not sweeps."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    return [o.input_line for o in parsed if not o.is_sweep_override()]
+
+
+def check_hydra_settings(cfg) -> None:
+    """Values of Hydra's own settings (a composed config's `hydra` node) that Hydra or the
+    launcher would refuse only with a traceback, once the sweep had started."""
+    from omegaconf import OmegaConf
+
+    h = cfg.hydra
+    n_jobs = OmegaConf.select(h, "launcher.n_jobs", default=None)
+    if n_jobs == 0:
+        raise ConfigError("hydra.launcher.n_jobs: 0 is not allowed (allowed: a number of "
+                          "workers >= 1, or -1 for one per core, -2 for all but one ...)")
+    batch = OmegaConf.select(h, "sweeper.max_batch_size", default=None)
+    if batch is not None and batch < 1:
+        raise ConfigError(f"hydra.sweeper.max_batch_size: {batch} is not allowed (allowed: "
+                          "null for one batch, or a whole number >= 1)")
+    for node, key in (("sweep", "dir"), ("sweep", "subdir"), ("run", "dir")):
+        raw = OmegaConf.to_container(h[node], resolve=False).get(key)
+        if raw is None or not str(raw).strip():
+            example = "${hydra.job.num}" if key == "subdir" else "results/<name>"
+            raise ConfigError(f"hydra.{node}.{key}: empty (allowed: a folder, such as "
+                              f"{example})")
+
+
 # Hydra plugins that come with an optional extra of leadsim (pyproject.toml).
 EXTRAS = {"hydra/launcher": {"ray": "ray", "submitit_slurm": "slurm",
                              "submitit_local": "slurm"}}
@@ -507,11 +540,19 @@ def preflight(argv: list[str], config_name: str, check: Callable | None = None) 
     app_args = [a for a in args if not a.startswith("hydra/") and not a.startswith("hydra.")]
     try:
         check_hydra_choices(args, config_name)
+        # Hydra's own settings are composed with the jobs (the same composition), so a typo
+        # or a bad value is refused here rather than by a traceback after Hydra has made
+        # the sweep folder
+        hydra_args = _plain([a for a in args if a not in app_args])
         variants = sweep_variants(app_args, config_name) if multirun else [app_args]
         params: dict = {}  # a sweep the config itself defines (+sweeps=...: hydra.sweeper.params)
+        checked: list[bool] = []
 
         def compose_job(overrides: list[str]):
-            cfg = compose(overrides, config_name, hydra_node=True)
+            cfg = compose(overrides + hydra_args, config_name, hydra_node=True)
+            if not checked:
+                check_hydra_settings(cfg)
+                checked.append(True)
             if multirun and not params:
                 params.update(config_sweep(cfg))
             return cfg

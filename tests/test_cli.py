@@ -39,6 +39,24 @@ def test_bad_value_in_a_sweep_is_caught_before_any_job(run_cli, list_files):
     assert_clean_failure(run_cli(["-m", "seed=0,-1", "market.days=1"]), "seed", list_files)
 
 
+@pytest.mark.parametrize(("overrides", "key", "allowed"), [
+    (["hydra.launcher.n_jobs=0"], "hydra.launcher.n_jobs", "-1 for one per core"),
+    (["hydra.launcher.n_jobs=abc"], "hydra.launcher.n_jobs", "Integer"),
+    (["hydra.launcher.njobs=2"], "hydra.launcher.njobs", "n_jobs"),
+    (["hydra/launcher=basic", "hydra.launcher.n_jobs=2"], "hydra.launcher.n_jobs", "_target_"),
+    (["hydra.sweeper.max_batch_size=-1"], "hydra.sweeper.max_batch_size", ">= 1"),
+    (["hydra.sweep.subdir="], "hydra.sweep.subdir", "hydra.job.num"),
+])
+def test_bad_hydra_settings_are_one_line_before_the_sweep_folder(run_cli, list_files,
+                                                                 overrides, key, allowed):
+    """Hydra's own settings are checked with the jobs: without it, n_jobs=0 or a negative
+    batch size ended in a traceback after the sweep folder and an empty table were made."""
+    proc = run_cli(["-m", "seed=1,2", "market.days=1", *overrides])
+    assert proc.returncode == 2
+    assert_clean_failure(proc, key, list_files)
+    assert allowed in proc.stderr
+
+
 def test_console_script_help(run_cli, list_files):
     exe = Path(sys.executable).with_name("leadsim")
     assert exe.is_file(), f"no console script at {exe}"
