@@ -58,7 +58,11 @@ def compose(overrides: list[str], config_name: str = "config", hydra_node: bool 
 
 def hydra_message(exc: BaseException, overrides: list[str] | None = None) -> str:
     """Hydra's composition errors as one line with the key and the allowed values."""
+    from hydra.errors import OverrideParseException
+
     text = str(exc)
+    if isinstance(exc, OverrideParseException) and exc.override:
+        return parse_error_line(exc.override, text)
     missing = re.search(r"Could not find '([^']+)'", text)
     if missing:
         group, _, option = missing.group(1).rpartition("/")
@@ -83,6 +87,22 @@ def hydra_message(exc: BaseException, overrides: list[str] | None = None) -> str
     if override:
         return f"{override.group(1)}: {detail}"
     return one_line(exc)
+
+
+GRAMMAR = ("allowed: key=value; a sweep a,b,c or range(start,stop[,step]) or choice(a,b); a "
+           "list [a,b]; text in matching quotes; see "
+           "https://hydra.cc/docs/advanced/override_grammar/basic")
+
+
+def parse_error_line(override: str, text: str) -> str:
+    """An override the parser cannot read, as one line naming its key."""
+    key = override.partition("=")[0].strip().lstrip("+~") or f"'{override}'"
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()
+             and not ln.strip().startswith(("See https://", "^", "Error parsing override"))]
+    detail = lines[0] if lines else "cannot be read"
+    detail = detail.removeprefix("LexerNoViableAltException: ").removeprefix(override).strip()
+    return (f"{key}: cannot read '{override}'" + (f": {detail}" if detail else "")
+            + f" ({GRAMMAR})")
 
 
 def _field_names(of: str | type | None) -> list[str]:
@@ -539,6 +559,9 @@ def preflight(argv: list[str], config_name: str, check: Callable | None = None) 
     multirun = "-m" in argv or "--multirun" in argv
     app_args = [a for a in args if not a.startswith("hydra/") and not a.startswith("hydra.")]
     try:
+        for arg in args:  # Hydra reads `=3` as a config group with no name
+            if "=" in arg and not arg.partition("=")[0].lstrip("+~").strip():
+                raise ConfigError(f"'{arg}': no key before '=' (allowed: key=value)")
         check_hydra_choices(args, config_name)
         # Hydra's own settings are composed with the jobs (the same composition), so a typo
         # or a bad value is refused here rather than by a traceback after Hydra has made

@@ -57,6 +57,22 @@ def test_bad_hydra_settings_are_one_line_before_the_sweep_folder(run_cli, list_f
     assert allowed in proc.stderr
 
 
+@pytest.mark.parametrize(("arg", "key"), [
+    ("seed=range(1,3", "seed"), ("market.days=1,,2", "market.days"), ("seed=[1,2", "seed"),
+    ("market.days='abc", "market.days"), ("seed", "seed")])
+def test_an_override_the_parser_cannot_read_names_its_key(run_cli, list_files, arg, key):
+    proc = run_cli(["-m", arg, "market.days=1"])
+    assert_clean_failure(proc, key, list_files)
+    assert f"cannot read '{arg}'" in proc.stderr and "range(start,stop" in proc.stderr
+
+
+def test_an_override_without_a_key_is_one_line(run_cli, list_files):
+    proc = run_cli(["=3", "market.days=1"])
+    assert proc.returncode == 2 and proc.stderr.strip() == (
+        "error: '=3': no key before '=' (allowed: key=value)")
+    assert list_files(proc.cwd) == []
+
+
 def test_console_script_help(run_cli, list_files):
     exe = Path(sys.executable).with_name("leadsim")
     assert exe.is_file(), f"no console script at {exe}"
