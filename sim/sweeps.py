@@ -58,6 +58,7 @@ FAILED = "FAILED"
 TABLE = "sweep.parquet"
 FAILURES = "sweep_failures.csv"
 FAIL_ENV = "LEADSIM_FAIL_JOB"
+OVERRIDES_ATTR = "leadsim_overrides"  # sweep.parquet's attrs: its override columns
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 # leadsim's sweeper (hydra_plugins/leadsim_sweeper) expands a sweep as BasicSweeper does
 LEADSIM_SWEEPER = "hydra_plugins.leadsim_sweeper.leadsim_sweeper.LeadsimSweeper"
@@ -349,6 +350,9 @@ class SweepCallback(Callback):
         log.info("sweep %s: %d jobs, %d done (%d already complete), %d failed; table %s%s",
                  how, s["jobs"], s["done"], s["resumed"], s["failed"], s["table"],
                  f"; failures {s['failures']}" if s["failed"] else "")
+        if s["seeds"] > 1:
+            log.info("means over the seeds with 95%% intervals: python -m sim.sweep_summary %s",
+                     self.sweep_dir)
         return last_sweep
 
 
@@ -484,7 +488,9 @@ def write_tables(sweep_dir: Path, expected: list[list[str]] | None = None,
     write_atomic(sweep_dir / TABLE, lambda p: table.to_parquet(p, index=False))
     fail = pd.DataFrame(failures, columns=["job", "overrides", "error", "job_dir"])
     write_atomic(sweep_dir / FAILURES, lambda p: fail.to_csv(p, index=False))
+    seeds = table["seed"].nunique() if "seed" in table.columns else 0
     return {"jobs": len(rows) + len(failures), "done": len(rows), "resumed": resumed,
+            "seeds": int(seeds),
             "failed": len(failures), "table": str(sweep_dir / TABLE),
             "failures": str(sweep_dir / FAILURES)}
 
@@ -541,7 +547,9 @@ def sweep_table(rows: list[dict]):
             df[k] = _native([o.get(k) for o in override_rows])
         else:
             df[k] = _typed(df[k])
-    return _arrow_safe(df)
+    df = _arrow_safe(df)
+    df.attrs[OVERRIDES_ATTR] = keys  # kept in the parquet file (read by sim.sweep_summary)
+    return df
 
 
 def _native(values: list):

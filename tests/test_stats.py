@@ -12,7 +12,9 @@ from scipy import stats as sps
 
 from sim.analysis.stats import (
     COMPARISON_COLUMNS,
+    GROUP_COLUMNS,
     compare_plans,
+    group_intervals,
     paired_difference,
     t_interval,
     unpaired_difference,
@@ -122,3 +124,32 @@ def test_compare_plans_checks_its_input():
         compare_plans(broken, ["x"])
     other = compare_plans(runs, ["x"], baseline="more")
     assert other.set_index("plan").loc["now", "diff_vs_baseline"] == pytest.approx(-8 / 3)
+
+
+def test_group_intervals_by_hand():
+    """Two settings, four seeds each (one value missing), and a setting run once."""
+    table = pd.DataFrame({
+        "days": [30, 30, 30, 30, 90, 90, 90, 90, 180],
+        "plan": ["a"] * 8 + ["b"],
+        "seed": [1, 2, 3, 4, 1, 2, 3, 4, 1],
+        "bookings": [1.0, 2.0, 3.0, 4.0, 10.0, 10.0, 13.0, math.nan, 7.0],
+    })
+    out = group_intervals(table, ["days", "plan"], ["bookings"])
+    assert list(out.columns) == ["days", "plan", *GROUP_COLUMNS]
+    assert out[["days", "plan"]].values.tolist() == [[30, "a"], [90, "a"], [180, "b"]]
+    first, second, alone = (out.iloc[i] for i in range(3))
+    # 1..4: mean 2.5, sd sqrt(5/3); t(0.975; 3)
+    half = T975[3] * math.sqrt(5 / 3) / 2
+    assert (first["replications"], first["mean"]) == (4, 2.5)
+    assert first["sd"] == pytest.approx(math.sqrt(5 / 3))
+    assert (first["ci_low"], first["ci_high"]) == pytest.approx((2.5 - half, 2.5 + half))
+    # the missing value is left out: 3 replications, t with 2 degrees of freedom
+    assert (second["replications"], second["mean"]) == (3, 11.0)
+    half = sps.t.ppf(0.975, 2) * math.sqrt(3.0) / math.sqrt(3)
+    assert (second["ci_low"], second["ci_high"]) == pytest.approx((11 - half, 11 + half))
+    assert alone["replications"] == 1 and alone["mean"] == 7.0
+    assert math.isnan(alone["ci_low"]) and math.isnan(alone["sd"])
+    wider = group_intervals(table, ["days", "plan"], ["bookings"], confidence=0.99).iloc[0]
+    assert wider["ci_low"] < first["ci_low"] and wider["ci_high"] > first["ci_high"]
+    with pytest.raises(ValueError, match="no column 'nope'"):
+        group_intervals(table, ["nope"], ["bookings"])

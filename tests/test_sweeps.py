@@ -482,3 +482,42 @@ def test_a_sweep_never_overwrites_another_sweeps_finished_jobs(tmp_path):
     assert table["seed"].tolist() == [2] and failures["job"].tolist() == [0]
     assert "holds the finished job 'seed=1 scenario=mmc" in failures["error"].iloc[0]
     assert outputs(tmp_path / "named" / "n0") == kept
+
+
+def test_sweep_summary_gives_each_setting_its_mean_and_interval_over_the_seeds(tmp_path):
+    from sim import sweep_summary
+
+    jobs = [[f"seed={s}", f"x={x}"] for x in ("a", "b") for s in (1, 2, 3)]
+    values = {"a": [1.0, 2.0, 6.0], "b": [10.0, 10.0, 10.0]}
+    for num, overrides in enumerate(jobs):
+        x, seed = overrides[1][2:], int(overrides[0][5:])
+        make_job(tmp_path, str(num), num, overrides,
+                 summary={"m": values[x][seed - 1], "run": {"seed": seed}, "label": "t"})
+    sweeps.write_tables(tmp_path, jobs)
+    out = sweep_summary.main([str(tmp_path), "--metrics", "m"])
+    summary = pd.read_csv(out)
+    assert out == tmp_path / "sweep_summary.csv"
+    assert summary.columns.tolist() == ["x", "metric", "replications", "mean", "sd", "ci_low",
+                                        "ci_high"]
+    a, b = summary.iloc[0], summary.iloc[1]
+    assert (a["x"], a["replications"], a["mean"]) == ("a", 3, 3.0)
+    assert a["ci_low"] < 3.0 < a["ci_high"] and (b["mean"], b["ci_low"]) == (10.0, 10.0)
+    # every numeric metric by default (not the text one, not the overrides)
+    every = pd.read_csv(sweep_summary.main([str(tmp_path / "sweep.parquet")]))
+    assert sorted(set(every["metric"])) == ["m", "run.seed"]
+
+
+@pytest.mark.parametrize(("args", "key"), [
+    (["--replicate", "run"], "--replicate"), (["--metrics", "nope*"], "--metrics"),
+    (["--by", "y"], "--by"), (["--confidence", "95"], "--confidence")])
+def test_sweep_summary_bad_input_is_one_line_and_writes_nothing(tmp_path, args, key):
+    make_job(tmp_path, "0", 0, ["seed=1", "x=a"], summary={"m": 1.0})
+    sweeps.write_tables(tmp_path, [["seed=1", "x=a"]])
+    proc = subprocess.run([sys.executable, "-m", "sim.sweep_summary", str(tmp_path), *args],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stderr.startswith(f"error: {key}:"), proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "sweep_summary.csv").exists()
+    missing = subprocess.run([sys.executable, "-m", "sim.sweep_summary", str(tmp_path / "no")],
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and missing.stderr.startswith("error: sweep: no sweep.parquet")

@@ -26,11 +26,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["Interval", "compare_plans", "paired_difference", "t_interval",
-           "unpaired_difference", "COMPARISON_COLUMNS"]
+__all__ = ["Interval", "compare_plans", "group_intervals", "paired_difference",
+           "t_interval", "unpaired_difference", "COMPARISON_COLUMNS", "GROUP_COLUMNS"]
 
 COMPARISON_COLUMNS = ["plan", "metric", "mean", "diff_vs_baseline", "ci_low", "ci_high",
                       "replications"]
+# after the grouping columns
+GROUP_COLUMNS = ["metric", "replications", "mean", "sd", "ci_low", "ci_high"]
 
 
 @dataclass(frozen=True)
@@ -139,5 +141,34 @@ def compare_plans(runs: pd.DataFrame, metrics: list[str], baseline: str | None =
             iv = paired_difference(x, b, confidence)
             rows.append((p, metric, mean, iv.mean, iv.low, iv.high, iv.n))
     out = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    out["replications"] = out["replications"].astype("int64")
+    return out
+
+
+def group_intervals(table: pd.DataFrame, by: list[str], metrics: list[str],
+                    confidence: float = 0.95) -> pd.DataFrame:
+    """Per group of rows with the same values of `by` (a sweep's settings, every seed of
+    them a replication) and per metric: the number of replications with a value, the
+    mean, the standard deviation and the Student t-interval of the mean.
+
+    A tidy table: the `by` columns, then metric, replications, mean, sd, ci_low, ci_high;
+    groups in the order they first appear, metrics in the order given. A group with one
+    replication has no interval (NaN). Rows whose `by` values are missing form a group of
+    their own."""
+    _check_level(confidence)
+    missing = [c for c in [*by, *metrics] if c not in table.columns]
+    if missing:
+        raise ValueError(f"group_intervals: no column {missing[0]!r}")
+    rows = []
+    groups = table.groupby(by, sort=False, dropna=False) if by else [((), table)]
+    for key, part in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        for metric in metrics:
+            x = pd.to_numeric(part[metric], errors="coerce").to_numpy(dtype=float)
+            iv = t_interval(x, confidence)
+            finite = x[np.isfinite(x)]
+            sd = float(finite.std(ddof=1)) if finite.size > 1 else math.nan
+            rows.append((*key, metric, iv.n, iv.mean, sd, iv.low, iv.high))
+    out = pd.DataFrame(rows, columns=[*by, *GROUP_COLUMNS])
     out["replications"] = out["replications"].astype("int64")
     return out
