@@ -330,12 +330,15 @@ def headlines(table: pd.DataFrame, pairs) -> list[str]:
     lines = []
     for a, b in pairs:
         a, b = float(a), float(b)
+        at_a, at_b = rate_at(table, "booking_rate", a), rate_at(table, "booking_rate", b)
+        if math.isnan(at_a) or math.isnan(at_b):
+            continue  # a delay that was not run says nothing
         contact = ratio_between(table, "contact_rate", a, b, "odds")
         booked = ratio_between(table, "booking_rate", a, b, "rate")
         parts = []
         if math.isfinite(booked):
             parts.append(f"bookings {_times(booked)}")
-        elif rate_at(table, "booking_rate", a) > 0:  # none at all at the later delay
+        elif at_b == 0 and at_a > 0:  # none at all at the later delay
             parts.append(f"no bookings at {delay_label(b)}")
         if math.isfinite(contact):
             parts.append(f"contact odds {_times(contact)}")

@@ -146,6 +146,10 @@ def test_rate_table_pools_replications_and_nests_the_rates():
     assert len(lines) == 1 and lines[0].startswith("5 min vs 30 min: bookings")
     want = (190 / 30) / (90 / 130)
     assert f"{want:.1f}x" in lines[0]
+    # a delay that was not run gives no headline (it read as "no bookings at 1 day")
+    assert headlines(table, [[5, 1440], [60, 30], [5, 31]]) == []
+    table.loc[table["delay_minutes"] == 30.0, "booking_rate"] = 0.0
+    assert headlines(table, [[5, 30]])[0].startswith("5 min vs 30 min: no bookings at 30 min")
 
 
 @pytest.mark.slow
