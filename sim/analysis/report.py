@@ -159,7 +159,8 @@ def recommendation(ctx: ReportContext) -> tuple[str | None, str]:
             f"<b>{_money_html(r['diff_vs_baseline'])} a month</b> better off than "
             f"<i>{_e(base)}</i> ({level} sure the gain lies between "
             f"{_money_html(r['ci_low'])} and {_money_html(r['ci_high'])}). "
-            f"It costs {_money_html(cost, False)} a month more in staff and fees, and in "
+            f"It costs {_money_html(abs(cost), False)} a month "
+            f"{'more' if not cost < 0 else 'less'} in staff and fees, and in "
             f"return the practice books {_more(book, 'consultation')} and performs "
             f"{_more(proc, 'procedure')} a month, because more inquiries get a fast "
             f"answer before the prospect books elsewhere or loses interest.")
@@ -185,19 +186,26 @@ def recommendation(ctx: ReportContext) -> tuple[str | None, str]:
             text += "</p>"
     else:
         best = None
-        guess = max(others, key=lambda p: net[p]["diff_vs_baseline"]) if others else None
-        text = (f"<p class='lead'>No plan clearly beats <b>{_e(base)}</b>.</p>"
-                f"<p>For every plan the {level} range of its net gain includes zero, so the "
-                f"simulation cannot tell whether it would earn or lose money.")
-        if guess is not None:
+        # plans whose range includes zero (neither clearly better nor clearly worse)
+        unclear = [p for p in others if net[p] is not None and p not in worse]
+        text = f"<p class='lead'>No plan clearly beats <b>{_e(base)}</b>.</p>"
+        if unclear:
+            which = ("every plan" if len(unclear) == len(others) else
+                     ", ".join(f"<b>{_e(p)}</b>" for p in unclear))
+            text += (f"<p>For {which} the {level} range of the net gain includes zero, so "
+                     "the simulation cannot tell whether it would earn or lose money.")
+            guess = max(unclear, key=lambda p: net[p]["diff_vs_baseline"])
             r = net[guess]
             text += (f" The best guess is <b>{_e(guess)}</b> at about "
                      f"{_money_html(r['diff_vs_baseline'])} a month (between "
                      f"{_money_html(r['ci_low'])} and {_money_html(r['ci_high'])}).")
-        text += (" More replications (<code>replications=</code>) or longer runs "
-                 "(<code>market_days=</code>) narrow the ranges.</p>")
+            text += (" More replications (<code>replications=</code>) or longer runs "
+                     "(<code>market_days=</code>) narrow the ranges.</p>")
+        elif worse:
+            text += (f"<p>Every plan would leave the practice worse off than "
+                     f"<i>{_e(base)}</i>: keep it.</p>")
     if worse:
-        text += ("<p>Clearly worse than the current plan: "
+        text += (f"<p>Clearly worse than <i>{_e(base)}</i>: "
                  + ", ".join(f"<b>{_e(p)}</b> ({_money_html(net[p]['diff_vs_baseline'])}/month)"
                              for p in worse) + ".</p>")
     return best, text
