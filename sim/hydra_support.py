@@ -73,20 +73,67 @@ def hydra_message(exc: BaseException, overrides: list[str] | None = None) -> str
         key = next((k.lstrip("+~") for k, v in typed
                     if k.lstrip("+~").split("@")[0] == group and v == option), group or option)
         return f"{key}: unknown option '{option}' (allowed: {allowed})"
+    yaml_error = _yaml_error(exc)
+    if yaml_error:
+        return yaml_error
     cause = exc.__cause__ or exc
-    detail = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-    full = re.search(r"full_key: (\S+)", str(cause))
+    body = str(cause).strip()
+    # an error in a config file (a plan of your own): "In 'plan/mine': X raised while
+    # composing config:" and the real message on the next lines
+    source = re.match(r"In '([^']+)': \w+ raised while composing config:\s*", body)
+    where = ""
+    if source:
+        body = body[source.end():]
+        where = f" (in configs/{source.group(1)}.yaml)"
+    detail = body.splitlines()[0] if body else type(cause).__name__
+    full = re.search(r"full_key: (\S+)", body)
     unknown = re.search(r"Key '([^']+)' not in '(\w+)'", detail)
     if unknown:
         key = full.group(1) if full else unknown.group(1)
+        group = source.group(1).rpartition("/")[0] if source else ""
+        if source and key == group:  # the file's keys landed under the group's name
+            return (f"{key}: configs/{source.group(1)}.yaml sets keys under '{key}', which "
+                    f"the config does not have (allowed: a file that starts with "
+                    f"{_package_line(group)}, as the other files of configs/{group}/ do)")
         names = _field_names(unknown.group(2)) or _field_names(getattr(cause, "object_type", None))
-        return f"{key}: unknown key (allowed: {', '.join(names)})"
+        return f"{key}: unknown key (allowed: {', '.join(names)}){where}"
     if full:
-        return f"{full.group(1)}: {detail}"
+        return f"{full.group(1)}: {detail}{where}"
     override = re.search(r"override '?([^' ]+?)'?(?:\.|$)", text.splitlines()[0])
     if override:
         return f"{override.group(1)}: {detail}"
     return one_line(exc)
+
+
+def _yaml_error(exc: BaseException) -> str | None:
+    """A YAML file that does not parse: its path, line and column, and the problem."""
+    import yaml
+
+    err = next((e for e in (exc, exc.__cause__, exc.__context__)
+                if isinstance(e, yaml.MarkedYAMLError)), None)
+    if err is None:
+        return None
+    mark = err.problem_mark or err.context_mark
+    where = (f"{_relative(mark.name)} line {mark.line + 1}, column {mark.column + 1}"
+             if mark is not None else "a YAML file")
+    what = " ".join(str(p) for p in (err.problem, err.context) if p)
+    return f"{where}: not valid YAML: {what or 'cannot be read'}"
+
+
+def _relative(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path(config_dir()).resolve().parent))
+    except ValueError:
+        return path
+
+
+def _package_line(group: str) -> str:
+    """The `# @package ...` line the files of a config group start with."""
+    for f in sorted((Path(config_dir()) / group).glob("*.yaml")):
+        first = f.read_text().splitlines()[:1]
+        if first and first[0].startswith("# @package"):
+            return f"'{first[0]}'"
+    return "a '# @package <where its keys go>' line"
 
 
 GRAMMAR = ("allowed: key=value; a sweep a,b,c or range(start,stop[,step]) or choice(a,b); a "

@@ -143,3 +143,34 @@ def test_validate_checks_configs_built_in_code():
 def test_a_market_needs_at_least_one_practice():
     with pytest.raises(ConfigError, match="practices"):
         validate(Config())
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('# @package practices.alpha\nrooster: []\n',
+     "practices.alpha.rooster: unknown key (allowed: name, channels, opening_hours, roster,"),
+    ('# @package practices.alpha\nchannels: [phone, whatsapp]\n',
+     "practices.alpha.channels[1]: Invalid value 'whatsapp', expected one of [phone,"),
+    ('roster: []\n', "plan: configs/plan/mine.yaml sets keys under 'plan', which the config "
+                     "does not have (allowed: a file that starts with '# @package "
+                     "practices.alpha'"),
+    ('# @package practices.alpha\nroster: [ {days: [mon}\n',
+     "configs/plan/mine.yaml line 2, column 22: not valid YAML: expected ',' or ']'"),
+])
+def test_a_bad_plan_file_of_your_own_is_one_line_naming_the_key_or_the_line(
+        tmp_path, monkeypatch, text, message):
+    """What a practice manager writing configs/plan/mine.yaml meets first; the messages said
+    only "In 'plan/mine': ConfigKeyError raised while composing config:"."""
+    import shutil
+
+    from sim import hydra_support
+
+    configs = tmp_path / "configs"
+    shutil.copytree(hydra_support.config_dir(), configs)
+    (configs / "plan" / "mine.yaml").write_text(text)
+    monkeypatch.setattr(hydra_support, "config_dir", lambda: str(configs))
+    with pytest.raises(ConfigError) as info:
+        hydra_support.compose(["plan=mine"])
+    line = str(info.value)
+    assert "\n" not in line and line.startswith(message), line
+    if "line 2" not in message and "sets keys" not in message:
+        assert line.endswith("(in configs/plan/mine.yaml)")
