@@ -66,6 +66,9 @@ PER_MONTH = ["revenue", "staffing_cost", "wages", "net", "bookings", "procedures
 # computed here from the focal practice's inquiries (not in summary.json)
 EXTRA_METRICS = ["never_answered_share", "phone_calls", "phone_answered_within_target",
                  "phone_abandoned_share"]
+# keys of `python -m sim` that the comparison sets itself: not allowed in sim_overrides
+OWN_KEYS = {"market.days": "use market_days=", "seed": "use seed=", "plan": "use plans=",
+            "scenario": "the comparison runs the market scenario"}
 SETTINGS = ("plans", "replications", "seed", "market_days", "n_jobs", "sim_overrides",
             "confidence", "target", "wage_overhead")
 
@@ -161,6 +164,13 @@ def settings_from(cfg) -> dict:
         overrides = [overrides]
     if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
         _fail("sim_overrides", overrides, "a list of `python -m sim` overrides")
+    for o in overrides:  # what the comparison sets itself would be overridden or break it
+        key = o.partition("=")[0].lstrip("+~")
+        instead = next((v for k, v in OWN_KEYS.items() if key == k or key.startswith(k + ".")),
+                       None)
+        if instead:
+            _fail("sim_overrides", o, f"overrides of the market run, but not '{key}': "
+                  f"{instead}")
     target = raw["target"]
     for key, lo, hi in (("answered_within_seconds", 0, math.inf), ("service_level", 0, 1),
                         ("max_abandon", 0, 1)):

@@ -131,10 +131,31 @@ def test_unknown_plan_lists_the_available_plans(run_cli, list_files):
     (["replication=3"], "replication"),
     (["n_jobs=0"], "n_jobs"),
     (["n_jobs=-2"], "n_jobs"),
+    # keys the comparison sets itself: scenario=mmc crashed after the runs, market.days=2
+    # got round market_days >= 7, seed=5 was silently ignored
+    (['sim_overrides=["scenario=mmc"]'], "sim_overrides"),
+    (['sim_overrides=["market.days=2"]'], "sim_overrides"),
+    (['sim_overrides=["seed=5"]'], "sim_overrides"),
+    (['sim_overrides=["plan=current"]'], "sim_overrides"),
 ])
 def test_bad_settings_are_one_line(run_cli, list_files, args, key):
     line = _one_line_error(run_cli(args, module=MODULE), list_files)
     assert line.startswith(f"error: {key}:"), line
+
+
+def test_the_first_response_figure_of_a_market_without_inquiries_is_drawn():
+    """A short run of a very quiet market (market.prospects_per_day=0.01) crashed after the
+    simulation with 'No objects to concatenate'."""
+    import pandas as pd
+
+    from sim.analysis import staffing_plots
+
+    empty = pd.DataFrame({"plan": [], "channel": [], "minutes": []})
+    png = staffing_plots.first_response_figure(empty, ["current", "evening_coordinator"],
+                                               ["phone", "web_form"])
+    assert png.startswith(b"\x89PNG")
+    phone_only = pd.DataFrame({"plan": ["current"], "channel": ["phone"], "minutes": [3.0]})
+    assert staffing_plots.first_response_figure(phone_only, ["current"]).startswith(b"\x89PNG")
 
 
 def test_small_run_writes_csv_and_report(run_cli):

@@ -113,13 +113,18 @@ def first_response_figure(first_response: pd.DataFrame, plans: list[str],
             m = np.where(np.isfinite(m), np.maximum(m, 0.1), np.nan)
             rows.append(pd.DataFrame({"plan": p, "panel": key, "minutes": grid,
                                       "share": _answered_within(m, grid)}))
-    long = pd.concat(rows, ignore_index=True)
+    long = (pd.concat(rows, ignore_index=True) if rows else
+            pd.DataFrame({"plan": [], "panel": [], "minutes": [], "share": []}))
     fig, axes = plt.subplots(1, 2, figsize=(12.5, 4.8), sharey=True)
     palette = dict(zip(plans, sns.color_palette("tab10", len(plans))))
     for ax, (key, title) in zip(axes, panels):
         sub = long[long["panel"] == key]
-        sns.lineplot(data=sub, x="minutes", y="share", hue="plan", hue_order=plans,
-                     palette=palette, ax=ax, lw=2, legend=(key == "written"))
+        if sub.empty:  # a short run of a quiet market: nothing to draw, and say so
+            ax.text(0.5, 0.5, "no such inquiries in these runs", transform=ax.transAxes,
+                    ha="center", va="center", color="0.4")
+        else:
+            sns.lineplot(data=sub, x="minutes", y="share", hue="plan", hue_order=plans,
+                         palette=palette, ax=ax, lw=2, legend=(key == "written"))
         ax.set_xscale("log")
         ticks = [(1 / 3, "20 s"), (5, "5 min"), (60, "1 h"), (1440, "1 day"),
                  (7 * 1440, "1 week")]
@@ -130,7 +135,8 @@ def first_response_figure(first_response: pd.DataFrame, plans: list[str],
         ax.set_title(title)
         ax.set_xlabel("time until a person first answers (log scale)")
         ax.set_ylabel("share of inquiries answered within that time")
-    axes[1].legend(title="plan", loc="upper left", fontsize=9, title_fontsize=9)
+    if axes[1].get_legend_handles_labels()[0]:
+        axes[1].legend(title="plan", loc="upper left", fontsize=9, title_fontsize=9)
     fig.tight_layout()
     return _png(fig)
 
