@@ -147,7 +147,14 @@ def validate_experiment(cfg: SpeedToLeadConfig) -> SpeedToLeadConfig:
     # the focal cadence goes through the practice validation once the practice is built
     from sim.config import validate_practice
 
-    validate_practice(focal_practice(cfg, delays[0]), f"practices.{cfg.focal.slot}")
+    where = f"practices.{cfg.focal.slot}"
+    try:
+        validate_practice(focal_practice(cfg, delays[0]), where)
+    except ConfigError as exc:  # name the key as typed: focal.max_attempts, not the policy's
+        text = str(exc)
+        for key in ("follow_up_minutes", "max_attempts"):
+            text = text.replace(f"{where}.policy.{key}", f"focal.{key}")
+        raise ConfigError(text) from None
     for pair in cfg.headline_pairs:
         if not (isinstance(pair, list | tuple) and len(pair) == 2
                 and all(isinstance(v, int | float) for v in pair)):

@@ -174,7 +174,8 @@ def test_rates_fall_with_the_delay_and_the_focal_practice_is_always_on_time():
     (["replications=0"], "replications"),
     (["prospect=nonesuch"], "prospect"),
     (["focal.slot=zeta"], "focal.slot"),
-    (["focal.max_attempts=9"], "max_attempts"),
+    (["focal.max_attempts=9"], "error: focal.max_attempts:"),
+    (["focal.follow_up_minutes=[0,10,0,5]"], "error: focal.follow_up_minutes:"),
     (["scenario=mmc"], "scenario"),
     (["market.days=0"], "market.days"),
 ])
