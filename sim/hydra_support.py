@@ -97,6 +97,12 @@ def hydra_message(exc: BaseException, overrides: list[str] | None = None) -> str
                     f"{_package_line(group)}, as the other files of configs/{group}/ do)")
         names = _field_names(unknown.group(2)) or _field_names(getattr(cause, "object_type", None))
         return f"{key}: unknown key (allowed: {', '.join(names)}){where}"
+    not_in_struct = re.search(r"Key '([^']+)' is not in struct", detail)
+    parent = getattr(cause, "parent_node", None)
+    if not_in_struct and parent is not None:  # a key of a dict (a practice slot, target.*)
+        key = full.group(1) if full else not_in_struct.group(1)
+        keys = ", ".join(str(k) for k in parent)
+        return f"{key}: unknown key (allowed: {keys}){where}"
     if full:
         return f"{full.group(1)}: {detail}{where}"
     override = re.search(r"override '?([^' ]+?)'?(?:\.|$)", text.splitlines()[0])

@@ -174,3 +174,10 @@ def test_a_bad_plan_file_of_your_own_is_one_line_naming_the_key_or_the_line(
     assert "\n" not in line and line.startswith(message), line
     if "line 2" not in message and "sets keys" not in message:
         assert line.endswith("(in configs/plan/mine.yaml)")
+
+
+def test_an_unknown_practice_slot_lists_the_slots():
+    """A dict's keys (the practice slots) were 'Key 'zeta' is not in struct', no list."""
+    with pytest.raises(ConfigError) as info:
+        sim.load_config(["practices.zeta.name=x"])
+    assert str(info.value) == "practices.zeta: unknown key (allowed: alpha, beta, gamma, delta)"
