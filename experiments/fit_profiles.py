@@ -50,7 +50,7 @@ import argparse
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +58,7 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from experiments.speed_to_lead import (
+    RATES,
     SpeedToLeadConfig,
     load_config,
     odds,
@@ -525,16 +526,61 @@ def _tidy(c: CurveConfig) -> CurveConfig:
 
 
 def read_targets(path: str) -> list[Target]:
+    """The targets of a YAML file; ValueError (one line, naming the file and the target) when
+    the file is missing, is not YAML, or a target lacks a field or has a wrong one."""
+    from dataclasses import fields
+
     import yaml
 
-    raw = yaml.safe_load(Path(path).read_text())
+    try:
+        raw = yaml.safe_load(Path(path).read_text())
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ValueError(f"{path}{where}: not valid YAML") from None
+    if not isinstance(raw, list) or not raw:
+        raise ValueError(f"{path}: not a list of targets (allowed: a YAML list of mappings "
+                         "with the fields of Target)")
+    names = [f.name for f in fields(Target)]
+    required = [f.name for f in fields(Target) if f.default is MISSING]
     out = []
-    for item in raw:
+    for n, item in enumerate(raw):
+        label = f"{path}: target {n + 1}"
+        if not isinstance(item, dict):
+            raise ValueError(f"{label}: not a mapping (allowed fields: {', '.join(names)})")
+        unknown = [k for k in item if k not in names]
+        lacking = [k for k in required if k not in item and k != "b"]
+        if unknown or lacking:
+            what = f"unknown field '{unknown[0]}'" if unknown else f"no '{lacking[0]}'"
+            raise ValueError(f"{label}: {what} (allowed fields: {', '.join(names)})")
         item = dict(item)
-        item["a"] = tuple(float(v) for v in item["a"])
-        item["b"] = tuple(float(v) for v in item["b"]) if item.get("b") is not None else None
+        try:
+            item["a"] = tuple(float(v) for v in item["a"])
+            item["b"] = (tuple(float(v) for v in item["b"]) if item.get("b") is not None
+                         else None)
+            item["value"] = float(item["value"])
+        except (TypeError, ValueError):
+            raise ValueError(f"{label}: a and b are lists of delays in minutes, value a "
+                             "number") from None
+        if item["rate"] not in RATES:
+            raise ValueError(f"{label}: rate '{item['rate']}' (allowed: {', '.join(RATES)})")
+        if item["measure"] not in MEASURES or item.get("bound", "about") not in BOUNDS:
+            raise ValueError(f"{label}: measure '{item['measure']}', bound "
+                             f"'{item.get('bound', 'about')}' (allowed: measure "
+                             f"{', '.join(MEASURES)}; bound {', '.join(BOUNDS)})")
         out.append(Target(**item))
     return out
+
+
+MEASURES = ("odds_ratio", "rate_ratio", "level")
+BOUNDS = ("about", "above")
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -549,15 +595,19 @@ def main(argv: list[str] | None = None) -> None:
                         help="write configs/prospect/<profile>.yaml")
     args = parser.parse_args(argv)
     if args.targets:
-        targets, anchors = read_targets(args.targets), []
+        try:
+            targets, anchors = read_targets(args.targets), []
+        except ValueError as exc:
+            _fail(f"--targets: {exc}")
     elif args.profile in TARGETS:
         targets, anchors = TARGETS[args.profile], ANCHORS[args.profile]
     else:
-        parser.error(f"profile: '{args.profile}' has no built-in targets "
-                     f"(allowed: {', '.join(TARGETS)}; or give --targets)")
+        _fail(f"profile: '{args.profile}' has no built-in targets "
+              f"(allowed: {', '.join(TARGETS)}; or give --targets)")
     start = args.start or args.profile
     if not (CONFIG_DIR / "prospect" / f"{start}.yaml").is_file():
-        parser.error(f"--start: no configs/prospect/{start}.yaml")
+        profiles = sorted(p.stem for p in (CONFIG_DIR / "prospect").glob("*.yaml"))
+        _fail(f"--start: no configs/prospect/{start}.yaml (allowed: {', '.join(profiles)})")
     reach, ready, report = fit_profile(args.profile, targets, anchors, start,
                                        args.replications, args.seed, args.rounds)
     base = experiment_config(start, [0.0], 1, 0)

@@ -198,3 +198,29 @@ def test_semi_analytic_rates_of_the_fit_match_the_simulation():
     for rate, col in (("contact_rate", "contacted"), ("qualify_rate", "qualified")):
         simulated = counts[col].to_numpy() / n
         assert np.abs(approx[rate].to_numpy() - simulated).max() < 0.04, (rate, simulated)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (None, "cannot read"),
+    ("- {name: x, rate: booking_rate, a: [5], measur: level, value: 0.5}\n",
+     "target 1: unknown field 'measur' (allowed fields: name, rate, a, b, measure,"),
+    ("- {name: x, rate: bookings, a: [5], measure: level, value: 0.5}\n",
+     "target 1: rate 'bookings' (allowed: contact_rate"),
+    ("- {name: x, rate: booking_rate, a: [5], measure: level}\n", "target 1: no 'value'"),
+    ("[1, 2\n", "not valid YAML"),
+])
+def test_fit_profiles_refuses_a_bad_targets_file_in_one_line(tmp_path, text, message):
+    """A researcher's own targets file: a missing file was a FileNotFoundError traceback."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "mine.yaml"
+    if text is not None:
+        path.write_text(text)
+    proc = subprocess.run([sys.executable, "-m", "experiments.fit_profiles", "mine",
+                           "--targets", str(path), "--start", "aesthetic"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --targets: "), proc.stderr
+    assert message in lines[0], lines[0]
