@@ -196,14 +196,21 @@ def job_key(overrides: list[str], groups: frozenset[str] = frozenset()
     Hydra follows when it sets them on the composed config."""
     from .hydra_support import _overlap
 
-    def choice(o: str) -> bool:  # Hydra applies a group choice before any value
+    def choice(o: str) -> bool:
+        """A choice of an option for a group already in the defaults list: Hydra makes it
+        before setting any value, whatever the order. An added group (`+group@pkg=x`) is
+        appended to the defaults in command-line order, which can change the config (the
+        order of the practices), so its order counts."""
         key, _, value = o.partition("=")
-        return key.lstrip("+").split("@")[0] in groups and not value.startswith("{")
+        return key.split("@")[0] in groups and not value.startswith("{")
 
     paths = [None if choice(o) else o.partition("=")[0].lstrip("+~").split("@")[-1]
              for o in overrides]
     shared = {i for i, p in enumerate(paths) for j, q in enumerate(paths)
               if i != j and p is not None and q is not None and _overlap([p, q])}
+    # groups added to the defaults list (`+group@pkg=x`) keep their order among themselves
+    shared |= {i for i, o in enumerate(overrides)
+               if o.startswith("+") and o.partition("=")[0].lstrip("+").split("@")[0] in groups}
     return (tuple(sorted(o for i, o in enumerate(overrides) if i not in shared)),
             tuple(o for i, o in enumerate(overrides) if i in shared))
 
@@ -229,6 +236,28 @@ def _finished_elsewhere(out: Path, overrides: list[str], groups: frozenset[str] 
     return None if _same_job(marker["overrides"], overrides, groups) else marker["overrides"]
 
 
+def _job_folder(config, subdir: Any, num: int, job: list[str]) -> str | None:
+    """The folder (`hydra.sweep.subdir`) Hydra gives job `num`, when it is made of the job
+    number, the overrides (`hydra.job.override_dirname`) and text; None otherwise."""
+    from omegaconf import OmegaConf
+
+    if subdir == "${hydra.job.num}":
+        return str(num)
+    try:
+        dirname = config.hydra.job.config.override_dirname
+        exclude = set(dirname.exclude_keys)
+        kept = sorted(o for o in job if o.partition("=")[0].lstrip("+~").split("@")[0]
+                      not in exclude)
+        name = str(config.hydra.job.name)
+        node = OmegaConf.create({"hydra": {"job": {
+            "num": num, "name": name, "id": f"{name}_{num}",
+            "override_dirname": dirname.item_sep.join(kept).replace("=", dirname.kv_sep)}},
+            "subdir": subdir})
+        return str(node.subdir)
+    except Exception:  # refers to the job's own config (${seed}) or anything else
+        return None
+
+
 def refuse_overwrite(config, sweep_dir: Path, expected: list[list[str]] | None,
                      groups: frozenset[str] = frozenset()) -> None:
     """Stop a sweep, before any job runs, that would overwrite finished results: its job
@@ -239,17 +268,21 @@ def refuse_overwrite(config, sweep_dir: Path, expected: list[list[str]] | None,
 
     if expected is None or not sweep_dir.is_dir():
         return
-    sweep = OmegaConf.to_container(config.hydra.sweep, resolve=False)
-    if sweep.get("subdir") != "${hydra.job.num}":
-        return  # other folder names: each job checks its own folder (run_job)
-    clashes = [(num, other, job) for num, job in enumerate(expected)
-               if (other := _finished_elsewhere(sweep_dir / str(num), job, groups)) is not None]
+    subdir = OmegaConf.to_container(config.hydra.sweep, resolve=False).get("subdir")
+    clashes = []
+    for num, job in enumerate(expected):
+        folder = _job_folder(config, subdir, num, job)
+        if folder is None:
+            continue  # a folder name we cannot work out here: run_job checks the folder
+        other = _finished_elsewhere(sweep_dir / folder, job, groups)
+        if other is not None:
+            clashes.append((folder, other, job))
     if not clashes:
         return
     num, other, job = clashes[0]
     more = f" ({len(clashes)} folders like it)" if len(clashes) > 1 else ""
     print(f"error: hydra.sweep.dir={sweep_dir}: folder {num} holds the finished job "
-          f"'{' '.join(other)}', which this sweep's job {num} ('{' '.join(job)}') would "
+          f"'{' '.join(other)}', which this sweep's job '{' '.join(job)}' would "
           f"overwrite{more} (allowed: a new hydra.sweep.dir, or the sweep that ran there "
           "with its overrides in the same order, which skips the finished jobs; new "
           "values at the end of its first sweep keep their folders)", file=sys.stderr)

@@ -420,6 +420,9 @@ def test_the_same_job_is_recognised_in_any_order_that_cannot_change_its_config()
         ["practice@practices.a=x", "practices.a.staff=1"], groups)
     assert key(["scenario.days=1", "scenario={days:2}"], groups) != key(
         ["scenario={days:2}", "scenario.days=1"], groups)  # a dict is merged in order
+    # added groups are appended to the defaults in order: the practices' order changes
+    e, z = "+practice@practices.epsilon=social_first", "+practice@practices.zeta=solo"
+    assert key([e, z], groups) != key([z, e], groups)
     assert key(["seed=1", "++seed=7"]) != key(["++seed=7", "seed=1"])  # ... as a key twice
     assert key(["seed=1", "market.days=5"]) != key(["seed=1", "market.days=6"])
     assert sweeps._same_job(["market.days=5", "seed=1"], ["seed=1", "market.days=5"])
@@ -470,18 +473,28 @@ def test_a_sweep_never_overwrites_another_sweeps_finished_jobs(tmp_path):
     assert "6 jobs, 6 done (4 already complete)" in log
     assert {j: outputs(sweep_dir / str(j)) for j in range(4)} == finished
 
-    # other folder names (no check up front): each job refuses a folder holding another
-    # job's results, and says so in the failures
+    # a folder named from the job number or the overrides: refused up front too, and
+    # nothing in the finished job's folder is touched (not even Hydra's .hydra/ files)
     named = [f"hydra.sweep.dir={tmp_path / 'named'}", "hydra.sweep.subdir=n${hydra.job.num}",
              "hydra/launcher=basic", "scenario=mmc", "scenario.days=1"]
     assert _sim_sweep(tmp_path, "seed=1,2", *named).returncode == 0
-    kept = outputs(tmp_path / "named" / "n0")
+    before = {str(p): p.stat().st_mtime_ns for p in (tmp_path / "named").rglob("*")}
     refused = _sim_sweep(tmp_path, "seed=5,2", *named)
+    assert refused.returncode == 2 and "folder n0 holds the finished job" in refused.stderr
+    assert {str(p): p.stat().st_mtime_ns for p in (tmp_path / "named").rglob("*")} == before
+
+    # a folder named from the job's own values cannot be worked out before the jobs run:
+    # each job of `python -m sim` refuses a folder holding another job's results
+    by_seed = [f"hydra.sweep.dir={tmp_path / 'by_seed'}", "hydra.sweep.subdir=s${seed}",
+               "hydra/launcher=basic", "scenario=mmc", "scenario.days=1", "seed=1,2"]
+    assert _sim_sweep(tmp_path, "scenario.servers=3", *by_seed).returncode == 0
+    kept = outputs(tmp_path / "by_seed" / "s1")
+    refused = _sim_sweep(tmp_path, "scenario.servers=4", *by_seed)
     assert refused.returncode == 1, refused.stderr[-2000:]
-    table, failures = tables(tmp_path / "named")
-    assert table["seed"].tolist() == [2] and failures["job"].tolist() == [0]
-    assert "holds the finished job 'seed=1 scenario=mmc" in failures["error"].iloc[0]
-    assert outputs(tmp_path / "named" / "n0") == kept
+    table, failures = tables(tmp_path / "by_seed")
+    assert table.empty and failures["job"].tolist() == [0, 1]
+    assert "holds the finished job 'scenario.servers=3" in failures["error"].iloc[0]
+    assert outputs(tmp_path / "by_seed" / "s1") == kept
 
 
 def test_sweep_summary_gives_each_setting_its_mean_and_interval_over_the_seeds(tmp_path):
