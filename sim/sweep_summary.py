@@ -50,18 +50,24 @@ def summarise(args: argparse.Namespace):
     """(the summary table, where it goes); raises ConfigError on bad input."""
     import pandas as pd
 
-    from .analysis.stats import group_intervals
+    from .analysis.stats import GROUP_COLUMNS, group_intervals
 
     path = Path(args.sweep)
     path = path / TABLE if path.is_dir() else path
     if not path.is_file():
         raise ConfigError(f"sweep: no {TABLE} at {path} (allowed: a sweep folder whose "
                           "sweep has ended, or the path of its sweep.parquet)")
-    table = pd.read_parquet(path)
+    try:
+        table = pd.read_parquet(path)
+    except Exception as exc:  # not a parquet file, or a damaged one
+        raise ConfigError(f"sweep: {path} cannot be read as a sweep table "
+                          f"({type(exc).__name__}) (allowed: a sweep's sweep.parquet)") from None
     overrides = list(table.attrs.get(OVERRIDES_ATTR) or [])
-    if args.replicate not in table.columns:
-        raise ConfigError(f"--replicate: the sweep has no column '{args.replicate}' "
-                          f"(allowed: {', '.join(overrides) or 'its override columns'})")
+    if args.replicate not in table.columns and args.by is None:
+        raise ConfigError(f"--replicate: the sweep has no column '{args.replicate}', so no "
+                          "setting was run more than once (allowed: the override whose "
+                          f"values are replications, of {', '.join(overrides) or 'none'}; or "
+                          "--by to list the settings one row each)")
     if not 0 < args.confidence < 1:
         raise ConfigError(f"--confidence: {args.confidence} is not allowed (allowed: "
                           "between 0 and 1, e.g. 0.95)")
@@ -76,9 +82,17 @@ def summarise(args: argparse.Namespace):
     if unknown:
         raise ConfigError(f"--by: the sweep has no column '{unknown[0]}' (allowed: "
                           f"{', '.join(overrides) or 'its columns'})")
+    clash = [c for c in by if c in GROUP_COLUMNS]
+    if clash:
+        raise ConfigError(f"--by: '{clash[0]}' is a column of the summary itself (allowed: "
+                          f"columns other than {', '.join(GROUP_COLUMNS)})")
     numeric = [c for c in table.columns if c not in (*NOT_METRICS, *overrides, *by)
                and pd.api.types.is_numeric_dtype(table[c])
-               and not pd.api.types.is_bool_dtype(table[c])]
+               and not pd.api.types.is_bool_dtype(table[c])
+               and table[c].notna().any()]
+    if not numeric:
+        raise ConfigError(f"sweep: {path} has no numeric metrics to summarise (its jobs "
+                          "wrote no summary.json: the table has only the overrides)")
     metrics = numeric
     if args.metrics:
         metrics = []

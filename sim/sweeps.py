@@ -383,7 +383,7 @@ class SweepCallback(Callback):
         log.info("sweep %s: %d jobs, %d done (%d already complete), %d failed; table %s%s",
                  how, s["jobs"], s["done"], s["resumed"], s["failed"], s["table"],
                  f"; failures {s['failures']}" if s["failed"] else "")
-        if s["seeds"] > 1:
+        if s["seeds"] > 1 and s["metrics"] > 0:
             log.info("means over the seeds with 95%% intervals: python -m sim.sweep_summary %s",
                      self.sweep_dir)
         return last_sweep
@@ -522,8 +522,9 @@ def write_tables(sweep_dir: Path, expected: list[list[str]] | None = None,
     fail = pd.DataFrame(failures, columns=["job", "overrides", "error", "job_dir"])
     write_atomic(sweep_dir / FAILURES, lambda p: fail.to_csv(p, index=False))
     seeds = table["seed"].nunique() if "seed" in table.columns else 0
+    metrics = len(table.columns) - 2 - len(table.attrs.get(OVERRIDES_ATTR, []))
     return {"jobs": len(rows) + len(failures), "done": len(rows), "resumed": resumed,
-            "seeds": int(seeds),
+            "seeds": int(seeds), "metrics": metrics,
             "failed": len(failures), "table": str(sweep_dir / TABLE),
             "failures": str(sweep_dir / FAILURES)}
 

@@ -522,7 +522,8 @@ def test_sweep_summary_gives_each_setting_its_mean_and_interval_over_the_seeds(t
 
 @pytest.mark.parametrize(("args", "key"), [
     (["--replicate", "run"], "--replicate"), (["--metrics", "nope*"], "--metrics"),
-    (["--by", "y"], "--by"), (["--confidence", "95"], "--confidence")])
+    (["--by", "y"], "--by"), (["--confidence", "95"], "--confidence"),
+    (["--by", "replications"], "--by")])
 def test_sweep_summary_bad_input_is_one_line_and_writes_nothing(tmp_path, args, key):
     make_job(tmp_path, "0", 0, ["seed=1", "x=a"], summary={"m": 1.0})
     sweeps.write_tables(tmp_path, [["seed=1", "x=a"]])
@@ -534,3 +535,30 @@ def test_sweep_summary_bad_input_is_one_line_and_writes_nothing(tmp_path, args, 
     missing = subprocess.run([sys.executable, "-m", "sim.sweep_summary", str(tmp_path / "no")],
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and missing.stderr.startswith("error: sweep: no sweep.parquet")
+    not_parquet = subprocess.run([sys.executable, "-m", "sim.sweep_summary",
+                                  str(tmp_path / "sweep_failures.csv")],
+                                 capture_output=True, text=True, timeout=60)
+    assert not_parquet.returncode == 2, not_parquet.stderr
+    assert not_parquet.stderr.startswith("error: sweep: ") and "Traceback" not in not_parquet.stderr
+
+
+def test_sweep_summary_of_a_sweep_without_seeds_or_metrics(tmp_path):
+    from sim import sweep_summary
+
+    jobs = [["x=a"], ["x=b"]]
+    for num, overrides in enumerate(jobs):
+        make_job(tmp_path / "days", str(num), num, overrides, summary={"m": num, "nan": None})
+    sweeps.write_tables(tmp_path / "days", jobs)
+    with pytest.raises(SystemExit):  # no seed column: nothing was replicated
+        sweep_summary.main([str(tmp_path / "days")])
+    # --by lists the settings, one replication each; a metric without values is left out
+    rows = pd.read_csv(sweep_summary.main([str(tmp_path / "days"), "--by", "x"]))
+    assert rows["metric"].tolist() == ["m", "m"] and rows["replications"].tolist() == [1, 1]
+    # jobs that wrote no summary.json (speed_to_lead, compare_staffing): nothing to summarise
+    for num in range(2):
+        make_job(tmp_path / "bare", str(num), num, [f"seed={num}"])
+        (tmp_path / "bare" / str(num) / "summary.json").unlink()
+    sweeps.write_tables(tmp_path / "bare", [["seed=0"], ["seed=1"]])
+    with pytest.raises(SystemExit):
+        sweep_summary.main([str(tmp_path / "bare")])
+    assert not (tmp_path / "bare" / "sweep_summary.csv").exists()

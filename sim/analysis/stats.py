@@ -159,6 +159,10 @@ def group_intervals(table: pd.DataFrame, by: list[str], metrics: list[str],
     missing = [c for c in [*by, *metrics] if c not in table.columns]
     if missing:
         raise ValueError(f"group_intervals: no column {missing[0]!r}")
+    clash = [c for c in by if c in GROUP_COLUMNS]
+    if clash:
+        raise ValueError(f"group_intervals: cannot group by {clash[0]!r}, a column of the "
+                         "result")
     rows = []
     groups = table.groupby(by, sort=False, dropna=False) if by else [((), table)]
     for key, part in groups:
