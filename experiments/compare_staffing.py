@@ -424,6 +424,7 @@ def write_outputs(out: Path, comp: Comparison, configs: dict, settings: dict) ->
     """comparison.csv, replications.csv, staffing_hint.csv, figures and report.html."""
     from sim.analysis import report, staffing_plots
     from sim.analysis.stats import compare_plans
+    from sim.config import CHANNELS
 
     out.mkdir(parents=True, exist_ok=True)
     table = compare_plans(comp.runs, comparison_metrics(), plans=comp.plans,
@@ -485,6 +486,9 @@ def write_outputs(out: Path, comp: Comparison, configs: dict, settings: dict) ->
         prospects_per_day=configs[base].market.prospects_per_day,
         competitors=[(s, p.name) for s, p in configs[base].practices.items() if s != FOCAL],
         channels=[str(getattr(c, "value", c)) for c in focal[base].channels],
+        plan_channels={p: [str(getattr(c, "value", c)) for c in focal[p].channels]
+                       for p in comp.plans},
+        all_channels=list(CHANNELS),
         sim_overrides=settings["sim_overrides"],
         seconds=comp.seconds,
     )

@@ -53,3 +53,28 @@ def test_a_plan_that_saves_staff_costs_says_less_not_minus_more():
     assert "$574 a month less in staff and fees" in text and "more in staff" not in text
     best, text = report.recommendation(context({"rich": (500.0, 100.0, 900.0)}, cost=574.0))
     assert "$574 a month more in staff and fees" in text
+
+
+def test_the_channels_line_follows_the_plans_settings():
+    """It said 'chats, texts, social and review-site messages go unread' whatever the plans
+    watched (a social-first practice, a plan adding channels)."""
+    every = ["phone", "web_form", "email", "chat", "sms", "social_dm", "review_site"]
+    ctx = context({"evening": (1.0, -1.0, 3.0)})
+    ctx.all_channels = every
+    ctx.plan_channels = {"current": every[:6], "evening": every[:6]}
+    assert report.channels_line(ctx) == ("Every plan watches the same channels (phone, web "
+                                         "form, email, chat, sms, social dm); messages by "
+                                         "review site go unread.")
+    ctx.plan_channels = {"current": ["phone", "web_form"], "evening": every}
+    line = report.channels_line(ctx)
+    assert line.startswith("The plans watch different channels: <b>current</b>: phone, web "
+                           "form; <b>evening</b>: phone, web form, email,")
+    assert "go unread" in line and "chats" not in line
+
+
+def test_fixed_sentences_say_when_the_settings_changed_what_they_state():
+    ctx = context({"evening": (1.0, -1.0, 3.0)})
+    assert "changed them" not in report.assumptions(ctx)
+    ctx.sim_overrides = ["prospect=lrm2007"]
+    text = report.assumptions(ctx)
+    assert text.count("changed them") == 1 and "prospect=lrm2007" in text

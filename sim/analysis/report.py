@@ -45,7 +45,9 @@ class ReportContext:
     wage_overhead: float = 0.3
     prospects_per_day: float = 30.0
     competitors: list = field(default_factory=list)
-    channels: list = field(default_factory=list)
+    channels: list = field(default_factory=list)  # the baseline's monitored channels
+    plan_channels: dict = field(default_factory=dict)  # plan -> its monitored channels
+    all_channels: list = field(default_factory=list)  # every channel of the model
     sim_overrides: list = field(default_factory=list)
     seconds: float = 0.0
 
@@ -332,6 +334,30 @@ def hint_table(ctx: ReportContext) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def channels_line(ctx: ReportContext) -> str:
+    """Which channels each plan watches, and which go unread (from the plans' settings)."""
+    def names(cs) -> str:
+        return ", ".join(c.replace("_", " ") for c in cs) or "none"
+
+    per = ctx.plan_channels or {ctx.plans[0]: ctx.channels}
+    if len({tuple(cs) for cs in per.values()}) == 1:
+        watched = next(iter(per.values()))
+        unread = [c for c in ctx.all_channels if c not in watched]
+        text = f"Every plan watches the same channels ({names(watched)})"
+        return text + (f"; messages by {names(unread)} go unread." if unread else ".")
+    return ("The plans watch different channels: "
+            + "; ".join(f"<b>{_e(p)}</b>: {names(cs)}" for p, cs in per.items())
+            + ". Messages on a channel a plan does not watch go unread.")
+
+
+def _changed(ctx: ReportContext, prefixes: tuple[str, ...]) -> str:
+    """A note when the comparison's extra settings change what a fixed sentence states."""
+    hit = [o for o in ctx.sim_overrides
+           if o.partition("=")[0].lstrip("+~").startswith(prefixes)]
+    return (f" <b>These are the model's defaults; this comparison changed them</b> "
+            f"(<code>{_e(' '.join(hit))}</code>).") if hit else ""
+
+
 def assumptions(ctx: ReportContext) -> str:
     base = ctx.plans[0]
     month = DAYS_PER_MONTH
@@ -344,17 +370,17 @@ def assumptions(ctx: ReportContext) -> str:
         "interested.",
         "Interest fades fast: a prospect answered within about 12 minutes books a "
         "consultation about 65% of the time, after 1 hour about 31%, after 9 hours about 8% "
-        "(MyMedLeads report on about 40 plastic-surgery practices).",
+        "(MyMedLeads report on about 40 plastic-surgery practices)."
+        + _changed(ctx, ("prospect",)),
         "Money: 15% of booked consultations are no-shows and 46% of consultations become a "
         "procedure (practice benchmark surveys); a procedure earns the surgeon's fee (ASPS "
         "2018: liposuction $3,518 to facelift $7,655). Revenue counts only these fees; "
-        "materials, facility and marketing costs are not subtracted.",
+        "materials, facility and marketing costs are not subtracted."
+        + _changed(ctx, ("practice@practices.alpha", "practices.alpha.economics")),
         "Staffing cost is hourly pay for every rostered hour plus service fees. Wages are pay "
         f"only; the last column of the money table adds {ctx.wage_overhead:.0%} for employer "
         "taxes and benefits (BLS Employer Costs for Employee Compensation).",
-        "Monitored channels are kept as they are in every plan "
-        f"({', '.join(c.replace('_', ' ') for c in ctx.channels)}); "
-        "chats, texts, social and review-site messages go unread, as today.",
+        channels_line(ctx),
         f"Receptionists spend about {ctx.patient_share:.0%} of their shift with existing "
         "patients, who come first; a coordinator works only on new inquiries.",
         f"Callers on hold hang up after about {ctx.patience_minutes * 60:.0f} seconds on "
