@@ -181,7 +181,13 @@ def sweep_variants(overrides: list[str], config_name: str = "config") -> list[li
     for o in parsed:
         if o.is_sweep_override():
             key = o.get_key_element()
-            choices.append([f"{key}={v}" for v in o.sweep_string_iterator()])
+            try:
+                values = list(o.sweep_string_iterator())
+            except ValueError as exc:  # range(1,3,0)
+                raise ConfigError(f"{key}: '{o.input_line}' {exc} (allowed: a sweep a,b,c, "
+                                  "range(start,stop[,step]) with a step other than 0, "
+                                  "choice(a,b))") from None
+            choices.append([f"{key}={v}" for v in values])
             if not choices[-1]:
                 raise ConfigError(f"{key}: '{o.input_line}' sweeps no value (allowed: a "
                                   "sweep with at least one value)")
@@ -551,11 +557,17 @@ def _config_loader(config_name: str):
 
 
 def _plain(overrides: list[str]) -> list[str]:
-    """The overrides that are not sweeps."""
+    """Hydra's own settings of a command line (none of them may be a sweep: Hydra does not
+    sweep its own configuration)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parsed = OverridesParser.create().parse_overrides(overrides)
-    return [o.input_line for o in parsed if not o.is_sweep_override()]
+    for o in parsed:
+        if o.is_sweep_override():
+            raise ConfigError(f"{o.get_key_element()}: '{o.input_line}' sweeps Hydra's own "
+                              "settings, which Hydra does not do (allowed: one value; sweep "
+                              "leadsim's keys, e.g. seed=1,2)")
+    return [o.input_line for o in parsed]
 
 
 def check_hydra_settings(cfg) -> None:
@@ -602,11 +614,29 @@ def check_hydra_choices(args: list[str], config_name: str) -> None:
                               f"{', '.join(sorted(options))}{hint})")
 
 
+def _check_config_name(argv: list[str]) -> None:
+    """`--config-name X` / `-cn X` names a config of configs/ (Hydra's answer is a page)."""
+    for i, arg in enumerate(argv):
+        name = None
+        if arg.startswith("--config-name="):
+            name = arg.partition("=")[2]
+        elif arg in ("--config-name", "-cn") and i + 1 < len(argv):
+            name = argv[i + 1]
+        if name is None or "--config-dir" in argv or "-cd" in argv:
+            continue
+        names = sorted(p.stem for p in Path(config_dir()).glob("*.yaml"))
+        if name.removesuffix(".yaml") not in names:
+            print(f"error: --config-name: '{name}' is not a config of {config_dir()} "
+                  f"(allowed: {', '.join(names)})", file=sys.stderr)
+            raise SystemExit(2)
+
+
 def preflight(argv: list[str], config_name: str, check: Callable | None = None) -> None:
     """Validate the command line before Hydra runs; on a bad input print one line and exit 2.
 
     `check(cfg_dictconfig)` may add app-specific checks (raise ConfigError)."""
     args = [a for a in argv if not a.startswith("-")]
+    _check_config_name(argv)
     if any(a.startswith("-") and a not in ("-m", "--multirun") for a in argv):
         return  # Hydra's own flags (--help, --cfg, --info ...): let Hydra answer them
     multirun = "-m" in argv or "--multirun" in argv

@@ -66,6 +66,19 @@ def test_an_override_the_parser_cannot_read_names_its_key(run_cli, list_files, a
     assert f"cannot read '{arg}'" in proc.stderr and "range(start,stop" in proc.stderr
 
 
+@pytest.mark.parametrize(("args", "key", "text"), [
+    (["-m", "seed=range(1,3,0)", "market.days=1"], "seed", "step other than 0"),
+    (["-m", "seed=1,2", "hydra.verbose=true,false", "market.days=1"], "hydra.verbose",
+     "sweeps Hydra's own settings"),
+    (["--config-name=nosuch"], "--config-name", "allowed: compare_staffing, config,"),
+])
+def test_more_command_lines_hydra_answers_with_a_page(run_cli, list_files, args, key, text):
+    proc = run_cli(args)
+    assert proc.returncode == 2
+    assert_clean_failure(proc, key, list_files)
+    assert text in proc.stderr
+
+
 def test_an_override_without_a_key_is_one_line(run_cli, list_files):
     proc = run_cli(["=3", "market.days=1"])
     assert proc.returncode == 2 and proc.stderr.strip() == (
