@@ -78,3 +78,10 @@ def test_fixed_sentences_say_when_the_settings_changed_what_they_state():
     ctx.sim_overrides = ["prospect=lrm2007"]
     text = report.assumptions(ctx)
     assert text.count("changed them") == 1 and "prospect=lrm2007" in text
+
+
+def test_another_archetype_is_told_the_plans_replace_its_roster():
+    ctx = context({"evening": (1.0, -1.0, 3.0)})
+    assert "replaces the archetype's whole roster" not in report.assumptions(ctx)
+    ctx.sim_overrides = ["practice@practices.alpha=social_first"]
+    assert "replaces the archetype's whole roster" in report.assumptions(ctx)

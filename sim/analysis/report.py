@@ -393,6 +393,14 @@ def assumptions(ctx: ReportContext) -> str:
         f"Ranges are {ctx.confidence:.0%} t-intervals of these paired differences; a month is "
         f"{month:.1f} days.",
     ]
+    archetype = [o for o in ctx.sim_overrides
+                 if o.partition("=")[0].lstrip("+~") == "practice@practices.alpha"]
+    if archetype:
+        items.append(f"The practice was set to another archetype (<code>{_e(archetype[-1])}"
+                     "</code>). A plan that sets a roster replaces the archetype's whole "
+                     "roster with its own, written for a solo front desk: compare the plans' "
+                     "rosters in the hour-by-hour figure rather than reading their names as "
+                     "additions to this practice's staff.")
     if _has(ctx, "new_reviews"):
         items.append("Reviews and word of mouth are simulated: every prospect judges how fast "
                      "and how well they were answered (or that they never were), and some "
