@@ -104,11 +104,29 @@ def hydra_message(exc: BaseException, overrides: list[str] | None = None) -> str
         keys = ", ".join(str(k) for k in parent)
         return f"{key}: unknown key (allowed: {keys}){where}"
     if full:
-        return f"{full.group(1)}: {detail}{where}"
+        return f"{full.group(1)}: {_house_wording(detail)}{where}"
     override = re.search(r"override '?([^' ]+?)'?(?:\.|$)", text.splitlines()[0])
     if override:
         return f"{override.group(1)}: {detail}"
     return one_line(exc)
+
+
+_KINDS = {"Integer": "a whole number", "Float": "a number"}
+
+
+def _house_wording(detail: str) -> str:
+    """OmegaConf's type errors in the project's words: '<value>' is not allowed (allowed:
+    what is)."""
+    m = re.match(r"Value '(.*)' of type '\w+' could not be converted to (\w+)", detail)
+    if m and m.group(2) in _KINDS:
+        return f"'{m.group(1)}' is not allowed (allowed: {_KINDS[m.group(2)]})"
+    m = re.match(r"Value '(.*)' is not a valid bool", detail)
+    if m:
+        return f"'{m.group(1)}' is not allowed (allowed: true, false)"
+    m = re.match(r"Invalid value '(.*)', expected one of \[(.*)\]", detail)
+    if m:
+        return f"'{m.group(1)}' is not allowed (allowed: {m.group(2)})"
+    return detail
 
 
 def _yaml_error(exc: BaseException) -> str | None:

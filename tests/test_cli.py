@@ -41,7 +41,8 @@ def test_bad_value_in_a_sweep_is_caught_before_any_job(run_cli, list_files):
 
 @pytest.mark.parametrize(("overrides", "key", "allowed"), [
     (["hydra.launcher.n_jobs=0"], "hydra.launcher.n_jobs", "-1 for one per core"),
-    (["hydra.launcher.n_jobs=abc"], "hydra.launcher.n_jobs", "Integer"),
+    (["hydra.launcher.n_jobs=abc"], "hydra.launcher.n_jobs",
+     "'abc' is not allowed (allowed: a whole number)"),
     (["hydra.launcher.njobs=2"], "hydra.launcher.njobs", "n_jobs"),
     (["hydra/launcher=basic", "hydra.launcher.n_jobs=2"], "hydra.launcher.n_jobs", "_target_"),
     (["hydra.sweeper.max_batch_size=-1"], "hydra.sweeper.max_batch_size", ">= 1"),

@@ -149,7 +149,7 @@ def test_a_market_needs_at_least_one_practice():
     ('# @package practices.alpha\nrooster: []\n',
      "practices.alpha.rooster: unknown key (allowed: name, channels, opening_hours, roster,"),
     ('# @package practices.alpha\nchannels: [phone, whatsapp]\n',
-     "practices.alpha.channels[1]: Invalid value 'whatsapp', expected one of [phone,"),
+     "practices.alpha.channels[1]: 'whatsapp' is not allowed (allowed: phone, web_form,"),
     ('roster: []\n', "plan: configs/plan/mine.yaml sets keys under 'plan', which the config "
                      "does not have (allowed: a file that starts with '# @package "
                      "practices.alpha'"),
@@ -181,3 +181,20 @@ def test_an_unknown_practice_slot_lists_the_slots():
     with pytest.raises(ConfigError) as info:
         sim.load_config(["practices.zeta.name=x"])
     assert str(info.value) == "practices.zeta: unknown key (allowed: alpha, beta, gamma, delta)"
+
+
+@pytest.mark.parametrize(("override", "line"), [
+    ("market.days=ninety", "market.days: 'ninety' is not allowed (allowed: a whole number)"),
+    ("market.prospects_per_day=abc",
+     "market.prospects_per_day: 'abc' is not allowed (allowed: a number)"),
+    ("reputation.enabled=maybe", "reputation.enabled: 'maybe' is not allowed (allowed: true, "
+                                 "false)"),
+    ("practices.alpha.policy.discipline=fastest", "practices.alpha.policy.discipline: "
+     "'fastest' is not allowed (allowed: phone_first, oldest_first, newest_first)"),
+])
+def test_a_value_of_the_wrong_type_is_said_in_the_house_words(override, line):
+    """OmegaConf's wording ("Value 'ninety' of type 'str' could not be converted to
+    Integer") named the key but not what is allowed in the project's terms."""
+    with pytest.raises(ConfigError) as info:
+        sim.load_config([override])
+    assert str(info.value) == line
