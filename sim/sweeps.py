@@ -192,27 +192,23 @@ def job_key(overrides: list[str], groups: frozenset[str] = frozenset()
     """A job's overrides as a key that is the same for the same job however its overrides
     are ordered (`seed=1 market.days=5` and `market.days=5 seed=1`): config-group choices
     (`groups`: the app's config groups) and those that reach a key no other one reaches,
-    sorted; then those that share a key (a key twice, `a` and `a.b`) in their order, which
-    Hydra follows when it sets them on the composed config."""
+    sorted; then, in their order, those whose order can change the config: two that reach
+    the same key (a key twice, `a` and `a.b`: Hydra sets them in order) and added groups."""
     from .hydra_support import _overlap
 
-    def choice(o: str) -> bool:
-        """A choice of an option for a group already in the defaults list: Hydra makes it
-        before setting any value, whatever the order. An added group (`+group@pkg=x`) is
-        appended to the defaults in command-line order, which can change the config (the
-        order of the practices), so its order counts."""
+    ordered: set[int] = set()
+    paths: dict[int, str] = {}  # what each override that sets a value reaches
+    for i, o in enumerate(overrides):
         key, _, value = o.partition("=")
-        return key.split("@")[0] in groups and not value.startswith("{")
-
-    paths = [None if choice(o) else o.partition("=")[0].lstrip("+~").split("@")[-1]
-             for o in overrides]
-    shared = {i for i, p in enumerate(paths) for j, q in enumerate(paths)
-              if i != j and p is not None and q is not None and _overlap([p, q])}
-    # groups added to the defaults list (`+group@pkg=x`) keep their order among themselves
-    shared |= {i for i, o in enumerate(overrides)
-               if o.startswith("+") and o.partition("=")[0].lstrip("+").split("@")[0] in groups}
-    return (tuple(sorted(o for i, o in enumerate(overrides) if i not in shared)),
-            tuple(o for i, o in enumerate(overrides) if i in shared))
+        if key.split("@")[0] in groups and not value.startswith("{"):
+            continue  # a group's choice: Hydra makes it before any value, whatever the order
+        paths[i] = key.lstrip("+~").split("@")[-1]
+        if key.startswith("+") and key.lstrip("+").split("@")[0] in groups:
+            ordered.add(i)  # an added group (`+group@pkg=x`) is appended to the defaults in
+            # command-line order, which can change the config (the practices' order)
+    ordered |= {i for i in paths for j in paths if i != j and _overlap([paths[i], paths[j]])}
+    return (tuple(sorted(o for i, o in enumerate(overrides) if i not in ordered)),
+            tuple(o for i, o in enumerate(overrides) if i in ordered))
 
 
 def group_names(choices: Any) -> frozenset[str]:
