@@ -240,9 +240,7 @@ def sweep_rows(args: argparse.Namespace, common: dict) -> list[dict]:
                 cases[launcher, n] = min(cases[launcher, n], time_sweep(
                     launcher, n, args.sweep_days, n_jobs, Path(tmp)))
     sequential, parallel = cases["basic", jobs], cases["joblib", jobs]
-    costs = sweep_costs(jobs, sequential, cases.get(("basic", 1)), parallel,
-                        workers(args.n_jobs, common["cores"], jobs))
-    n_workers = workers(args.n_jobs, common["cores"], jobs)
+    costs = sweep_costs(jobs, sequential, cases.get(("basic", 1)), parallel, n_workers)
     many = many_jobs(costs["per_job"], jobs, parallel, cases.get(("joblib", 2 * jobs)),
                      n_workers)
     size = f"{jobs} runs of the default market, {args.sweep_days} days"

@@ -50,7 +50,7 @@ import argparse
 import math
 import sys
 import time
-from dataclasses import MISSING, asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -528,8 +528,6 @@ def _tidy(c: CurveConfig) -> CurveConfig:
 def read_targets(path: str) -> list[Target]:
     """The targets of a YAML file; ValueError (one line, naming the file and the target) when
     the file is missing, is not YAML, or a target lacks a field or has a wrong one."""
-    from dataclasses import fields
-
     import yaml
 
     try:

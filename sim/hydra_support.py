@@ -574,7 +574,7 @@ def _config_loader(config_name: str):
     return ConfigLoaderImpl(config_search_path=search_path)
 
 
-def _plain(overrides: list[str]) -> list[str]:
+def _hydra_settings(overrides: list[str]) -> list[str]:
     """Hydra's own settings of a command line (none of them may be a sweep: Hydra does not
     sweep its own configuration)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -667,7 +667,7 @@ def preflight(argv: list[str], config_name: str, check: Callable | None = None) 
         # Hydra's own settings are composed with the jobs (the same composition), so a typo
         # or a bad value is refused here rather than by a traceback after Hydra has made
         # the sweep folder
-        hydra_args = _plain([a for a in args if a not in app_args])
+        hydra_args = _hydra_settings([a for a in args if a not in app_args])
         variants = sweep_variants(app_args, config_name) if multirun else [app_args]
         params: dict = {}  # a sweep the config itself defines (+sweeps=...: hydra.sweeper.params)
         checked: list[bool] = []

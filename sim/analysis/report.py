@@ -350,10 +350,14 @@ def channels_line(ctx: ReportContext) -> str:
             + ". Messages on a channel a plan does not watch go unread.")
 
 
+def _sim_overrides(ctx: ReportContext, match) -> list[str]:
+    """The comparison's extra settings (`sim_overrides`) whose key `match(key)` accepts."""
+    return [o for o in ctx.sim_overrides if match(o.partition("=")[0].lstrip("+~"))]
+
+
 def _changed(ctx: ReportContext, prefixes: tuple[str, ...]) -> str:
     """A note when the comparison's extra settings change what a fixed sentence states."""
-    hit = [o for o in ctx.sim_overrides
-           if o.partition("=")[0].lstrip("+~").startswith(prefixes)]
+    hit = _sim_overrides(ctx, lambda key: key.startswith(prefixes))
     return (f" <b>These are the model's defaults; this comparison changed them</b> "
             f"(<code>{_e(' '.join(hit))}</code>).") if hit else ""
 
@@ -393,8 +397,7 @@ def assumptions(ctx: ReportContext) -> str:
         f"Ranges are {ctx.confidence:.0%} t-intervals of these paired differences; a month is "
         f"{month:.1f} days.",
     ]
-    archetype = [o for o in ctx.sim_overrides
-                 if o.partition("=")[0].lstrip("+~") == "practice@practices.alpha"]
+    archetype = _sim_overrides(ctx, lambda key: key == "practice@practices.alpha")
     if archetype:
         items.append(f"The practice was set to another archetype (<code>{_e(archetype[-1])}"
                      "</code>). A plan that sets a roster replaces the archetype's whole "
