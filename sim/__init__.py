@@ -11,15 +11,14 @@ The public API, which the command line only wraps:
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from .config import Config, ConfigError, to_config
+from .paths import CONFIG_DIR, user_config_dir
 
-__all__ = ["Config", "ConfigError", "load_config", "run", "CONFIG_DIR"]
+__all__ = ["Config", "ConfigError", "load_config", "run", "CONFIG_DIR", "user_config_dir"]
 __version__ = "0.1.0"
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
 
 def load_config(overrides: list[str] | None = None, config_name: str = "config") -> Config:

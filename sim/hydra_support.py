@@ -23,7 +23,7 @@ _registered = False
 
 
 def config_dir() -> str:
-    from . import CONFIG_DIR
+    from .paths import CONFIG_DIR
 
     return str(CONFIG_DIR)
 

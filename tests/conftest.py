@@ -10,6 +10,20 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_user_config_dir(tmp_path_factory):
+    """Tests never read or write the developer's own ~/.config/leadsim: every test (and
+    every command it starts) sees an empty user config folder of its own session."""
+    folder = tmp_path_factory.mktemp("user_configs")
+    old = os.environ.get("LEADSIM_CONFIG_DIR")
+    os.environ["LEADSIM_CONFIG_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("LEADSIM_CONFIG_DIR", None)
+    else:
+        os.environ["LEADSIM_CONFIG_DIR"] = old
+
+
 @pytest.fixture
 def run_cli(tmp_path):
     """Run `python -m sim ARGS` (or another command) in an empty temporary cwd.
