@@ -446,6 +446,20 @@ def erlang_hint(phone_rate_per_hour: np.ndarray, handle_minutes: float,
 # --------------------------------------------------------------------------- the app
 
 
+def economics_of(practice) -> dict | None:
+    """The practice's economics for the report's money sentence, None when they are the
+    model's defaults (whose sources the sentence cites)."""
+    from sim.config import EconomicsConfig
+
+    eco = practice.economics
+    if eco == EconomicsConfig():
+        return None
+    fees = [eco.procedure_fees[k] for k, share in eco.procedure_mix.items() if share > 0]
+    return {"no_show_rate": eco.no_show_rate,
+            "consultation_to_procedure": eco.consultation_to_procedure,
+            "fee_low": min(fees), "fee_high": max(fees)}
+
+
 def plan_descriptions(configs: dict, plans: list[str]) -> dict:
     """Per plan: its own words (`summary`, `cost`: the plan file's `cost_note`) and what it
     changed in the baseline's practice, computed from the configs as run (`change`,
@@ -521,6 +535,7 @@ def write_outputs(out: Path, comp: Comparison, configs: dict, settings: dict) ->
         plans=comp.plans,
         descriptions=descriptions,
         baseline_words=practice_words.describe_practice(focal[base], list(CHANNELS)),
+        economics=economics_of(focal[base]),
         comparison=table,
         runs=comp.runs,
         days=comp.days,

@@ -719,7 +719,8 @@ def validate_plan(plan: PlanConfig, key: str = "plan") -> None:
     for name in ("add", "remove"):
         values = list(getattr(ch, name))
         _check(len(values) == len(set(values)), f"{key}.channels.{name}", values, "no repeats")
-    both = sorted(str(c.value) for c in set(ch.add) & set(ch.remove))
+    both = sorted({str(getattr(c, "value", c)) for c in ch.add}
+                  & {str(getattr(c, "value", c)) for c in ch.remove})
     _check(not both, f"{key}.channels", both, "a channel added or removed, not both")
     svc = plan.answering_service
     if svc.agents is not None:

@@ -297,3 +297,27 @@ def load_config(overrides: list[str], config_name: str = "config"):
         return to_config(cfg)
     except ConfigError as exc:
         raise ConfigError(locate(str(exc), choices, overrides)) from None
+
+
+def plan_yaml(plan: PlanConfig) -> str:
+    """A plan as the text of a plan file (`# @package plan` first), which `load_plan` reads
+    back to the same plan: what a search writes for each point it tries."""
+    from dataclasses import replace
+
+    from omegaconf import OmegaConf
+
+    body = OmegaConf.to_yaml(OmegaConf.structured(replace(plan, applied=False)))
+    return f"# @package {PLAN_PACKAGE}\n{body}"
+
+
+def write_plan(plan: PlanConfig, path: Path | str) -> Path:
+    """Write a validated plan file atomically (sim.fileio.write_atomic); returns the path.
+    Every app accepts it by its path, and by its name once it sits in the user's plan/
+    folder."""
+    from .fileio import write_atomic
+
+    validate_plan(plan, "plan")
+    path = Path(path)
+    text = plan_yaml(plan)
+    write_atomic(path, lambda tmp: Path(tmp).write_text(text))
+    return path

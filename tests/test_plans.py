@@ -393,3 +393,95 @@ def test_the_plans_of_the_how_to_page_load_and_apply_to_every_archetype(tmp_path
     friday = apply_plan(practice("solo_front_desk"), load_plan(str(tmp_path / "example_1.yaml")))
     assert words.opening_by_day(friday)[4] == [(540, 780)]
     assert hours(friday, "front_desk") == 36
+
+
+# --------------------------------------------------------------------------- search points
+
+WEEKDAY_GROUPS = [["mon", "tue", "wed", "thu", "fri"], ["sat"], ["sun"]]
+
+
+def _half_hours(draw, st, lo=12, hi=44):
+    start = draw(st.integers(lo, hi - 2))
+    end = draw(st.integers(start + 1, hi))
+    return f"{start // 2:02d}:{start % 2 * 30:02d}", f"{end // 2:02d}:{end % 2 * 30:02d}"
+
+
+def _search_point(draw, st):
+    """A point of the optimiser's space (issue 17) as a plan of changes: people per role
+    and shifts by weekday group, phone hours, channels, answering service, auto-responder,
+    discipline, delay, cadence and attempts."""
+    from sim.config import (
+        AnsweringServiceChange,
+        AutoResponderChange,
+        ChannelsChange,
+        HoursChange,
+        HoursConfig,
+        PolicyChange,
+    )
+
+    adds, hours = [], []
+    for role in ("front_desk", "coordinator", "social_media"):
+        for days in WEEKDAY_GROUPS:
+            people = draw(st.integers(0, 2))
+            if people:
+                start, end = _half_hours(draw, st)
+                adds.append(ShiftAddition(role=Role(role), days=list(days), start=start,
+                                          end=end, staff=people))
+    for days in WEEKDAY_GROUPS:
+        if draw(st.booleans()):
+            start, end = _half_hours(draw, st)
+            hours.append(HoursConfig(days=list(days), start=start, end=end))
+    service = draw(st.sampled_from(["off", "nights", "after_hours"]))
+    attempts = draw(st.integers(1, 6))
+    cadence = sorted(draw(st.lists(st.sampled_from([5.0, 10.0, 60.0, 240.0, 1440.0, 2880.0]),
+                                   min_size=attempts - 1, max_size=attempts - 1)))
+    watched = draw(st.sets(st.sampled_from(["email", "chat", "sms", "social_dm",
+                                            "review_site"])))
+    return PlanConfig(
+        name="point", summary="A point of the search space.",
+        remove_shifts=[ShiftRemoval(role=Role(r)) for r in ("front_desk", "coordinator",
+                                                            "social_media")],
+        add_shifts=adds,
+        opening_hours=HoursChange(replace=hours),
+        channels=ChannelsChange(add=sorted(watched),
+                                remove=sorted({"email", "chat", "sms", "social_dm",
+                                               "review_site"} - watched)),
+        answering_service=AnsweringServiceChange(
+            enabled=service != "off", hours=None if service == "off" else service),
+        auto_responder=AutoResponderChange(
+            enabled=draw(st.booleans()),
+            promised_response_minutes=draw(st.sampled_from([5.0, 15.0, 60.0]))),
+        policy=PolicyChange(discipline=draw(st.sampled_from(["oldest_first", "newest_first",
+                                                             "phone_first"])),
+                            first_response_delay_minutes=draw(st.sampled_from([0.0, 60.0])),
+                            follow_up_minutes=[0.0, *cadence], max_attempts=attempts))
+
+
+def test_every_point_of_a_staffing_search_is_a_plan_file_valid_on_every_archetype(tmp_path):
+    """The optimiser writes each point it tries as a plan file of changes: the file reads
+    back as the same plan, and applied to any archetype it gives exactly the roster the
+    point describes."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from sim.config_files import write_plan
+
+    bases = [sim.load_config([f"practice@practices.alpha={a}"]) for a in ARCHETYPES]
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[
+        HealthCheck.function_scoped_fixture])
+    @given(st.data())
+    def check(data):
+        plan = to_config(replace(bases[0], plan=_search_point(data.draw, st))).plan
+        plan = replace(plan, applied=False)
+        path = write_plan(plan, tmp_path / "point.yaml")
+        assert load_plan(str(path)) == plan
+        wanted = {}
+        for a in plan.add_shifts:
+            wanted[a.role.value] = wanted.get(a.role.value, 0.0) + words.line_hours(a)
+        for cfg in bases:
+            new = to_config(replace(cfg, plan=plan)).practices["alpha"]
+            got = {k: v for k, v in words.roster_hours(new).items() if v}
+            assert got == pytest.approx(wanted)
+
+    check()

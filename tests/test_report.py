@@ -115,3 +115,15 @@ def test_a_plan_that_cuts_staff_or_cost_is_flagged_at_the_top():
     assert "<b>saturday_shift</b> takes 40 staff hours a week off" in box
     assert "costs $3,652 a month less" in box
     assert report.warnings(_described("solo_front_desk", ["current", "saturday_shift"])) == ""
+
+
+def test_the_money_sentence_gives_the_practices_own_figures():
+    """The money assumptions cited the model's defaults even for a practice of one's own
+    with other fees and rates."""
+    ctx = context({"evening": (1.0, -1.0, 3.0)})
+    assert "15% of booked consultations are no-shows" in report.assumptions(ctx)
+    ctx.economics = {"no_show_rate": 0.2, "consultation_to_procedure": 0.6,
+                     "fee_low": 400.0, "fee_high": 900.0}
+    text = report.assumptions(ctx)
+    assert "15% of booked" not in text and "20% of booked consultations" in text
+    assert "60% of consultations" in text and "$400 to $900" in text

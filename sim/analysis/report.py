@@ -55,6 +55,9 @@ class ReportContext:
     seconds: float = 0.0
     # the baseline's practice in sentences (sim.analysis.practice_words.describe_practice)
     baseline_words: list = field(default_factory=list)
+    # the focal practice's economics when they are not the model's defaults:
+    # no_show_rate, consultation_to_procedure, fee_low, fee_high (None: the defaults)
+    economics: dict | None = None
 
 
 def _e(text) -> str:
@@ -377,6 +380,22 @@ def _changed(ctx: ReportContext, prefixes: tuple[str, ...]) -> str:
             f"(<code>{_e(' '.join(hit))}</code>).") if hit else ""
 
 
+def _money_sentence(ctx: ReportContext) -> str:
+    eco = ctx.economics
+    if not eco:  # the model's defaults
+        return ("Money: 15% of booked consultations are no-shows and 46% of consultations "
+                "become a procedure (practice benchmark surveys); a procedure earns the "
+                "surgeon's fee (ASPS 2018: liposuction $3,518 to facelift $7,655). Revenue "
+                "counts only these fees; materials, facility and marketing costs are not "
+                "subtracted." + _changed(ctx, ("practices.alpha.economics",)))
+    return (f"Money, from this practice's settings: {eco['no_show_rate']:.0%} of booked "
+            f"consultations are no-shows and {eco['consultation_to_procedure']:.0%} of "
+            "consultations become a procedure; a procedure earns its fee "
+            f"({_money_html(eco['fee_low'], False)} to {_money_html(eco['fee_high'], False)}"
+            "). Revenue counts only these fees; materials, facility and marketing costs are "
+            "not subtracted." + _changed(ctx, ("practices.alpha.economics",)))
+
+
 def assumptions(ctx: ReportContext) -> str:
     base = ctx.plans[0]
     month = DAYS_PER_MONTH
@@ -391,11 +410,7 @@ def assumptions(ctx: ReportContext) -> str:
         "consultation about 65% of the time, after 1 hour about 31%, after 9 hours about 8% "
         "(MyMedLeads report on about 40 plastic-surgery practices)."
         + _changed(ctx, ("prospect",)),
-        "Money: 15% of booked consultations are no-shows and 46% of consultations become a "
-        "procedure (practice benchmark surveys); a procedure earns the surgeon's fee (ASPS "
-        "2018: liposuction $3,518 to facelift $7,655). Revenue counts only these fees; "
-        "materials, facility and marketing costs are not subtracted."
-        + _changed(ctx, ("practice@practices.alpha", "practices.alpha.economics")),
+        _money_sentence(ctx),
         "Staffing cost is hourly pay for every rostered hour plus service fees. Wages are pay "
         f"only; the last column of the money table adds {ctx.wage_overhead:.0%} for employer "
         "taxes and benefits (BLS Employer Costs for Employee Compensation).",
