@@ -200,6 +200,8 @@ class PracticeConfig:
 
     name: str = ""
     channels: list[Channel] = field(default_factory=lambda: [Channel.phone, Channel.web_form])
+    # Not when the phone is answered (the roster decides that): when an after-hours
+    # answering service works, and the hours an auto-responder's promise is counted in.
     opening_hours: list[HoursConfig] = field(default_factory=lambda: [HoursConfig()])
     roster: list[ShiftConfig] = field(default_factory=lambda: [ShiftConfig()])
     # Share of front-desk time taken by existing patients (check-in, billing, calls).
