@@ -2,22 +2,29 @@
 
     python -m experiments.compare_staffing                       # the shipped plans
     python -m experiments.compare_staffing plans=[current,saturday_shift] replications=20 seed=1
+    python -m experiments.compare_staffing practice=my_practice  # a practice of your own
+    python -m experiments.compare_staffing 'plans=[current,results/x/best_plan.yaml]'
     python -m experiments.compare_staffing market_days=180 n_jobs=1
     python -m experiments.compare_staffing 'sim_overrides=["market.prospects_per_day=40"]'
 
-Every plan (configs/plan/<name>.yaml, merged onto the focal practice `practices.alpha`) is
-run in the default market `replications` times. Replication r uses seed `seed + r` for
-every plan, so in replication r all plans meet the same prospects, arriving at the same
-minutes with the same personal draws (common random numbers): the difference between two
-plans in one replication is the effect of the plan, not luck. The interval of a
-difference is the 95% t-interval of the per-replication paired differences against the
-first plan (sim.analysis.stats).
+The focal practice (slot `practices.alpha`) is the market's, or `practice=NAME` (a
+practice of configs/practice/ or of the user's config folder, sim.paths). Every plan
+(a name from configs/plan/ or the user's plan/ folder, or the path of a plan file) is a
+list of changes applied to that practice (sim.config.apply_plan), and each is run in the
+market `replications` times. Replication r uses seed `seed + r` for every plan, so in
+replication r all plans meet the same prospects, arriving at the same minutes with the
+same personal draws (common random numbers): the difference between two plans in one
+replication is the effect of the plan, not luck. The interval of a difference is the 95%
+t-interval of the per-replication paired differences against the first plan
+(sim.analysis.stats).
 
 Writes into results/compare_staffing/<date>/<time>/:
 - comparison.csv   plan, metric, mean, diff_vs_baseline, ci_low, ci_high, replications
 - replications.csv one row per plan and replication (seed, every metric, run seconds)
 - staffing_hint.csv  per hour of the week: simulated phone calls per hour, the Erlang A
                    staff needed for the target, and what each plan rosters
+- plans.csv        per plan: what it changed in the baseline practice, in words, with
+                   the rostered hours a week and the nominal cost a month
 - report.html      one self-contained page for the practice manager (figures inside)
 - *.png            the report's figures
 """
@@ -26,7 +33,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -68,44 +74,21 @@ EXTRA_METRICS = ["never_answered_share", "phone_calls", "phone_answered_within_t
                  "phone_abandoned_share"]
 # keys of `python -m sim` that the comparison sets itself: not allowed in sim_overrides
 OWN_KEYS = {"market.days": "use market_days=", "seed": "use seed=", "plan": "use plans=",
+            "practice@practices.alpha": "use practice=",
             "scenario": "the comparison runs the market scenario"}
-SETTINGS = ("plans", "replications", "seed", "market_days", "n_jobs", "sim_overrides",
-            "confidence", "target", "wage_overhead")
-
-
-def config_dir() -> Path:
-    from sim import CONFIG_DIR
-
-    return CONFIG_DIR
+# `practice` names a config group too (configs/practice/), so Hydra would read
+# `practice=NAME` as a group choice of this app: the setting is stored as `focal_practice`.
+PRACTICE_KEY = "focal_practice"
+SETTINGS = ("plans", "practice", "replications", "seed", "market_days", "n_jobs",
+            "sim_overrides", "confidence", "target", "wage_overhead")
 
 
 def available_plans() -> list[str]:
-    """The plan names: one YAML file each under configs/plan/."""
-    return sorted(p.stem for p in (config_dir() / "plan").glob("*.yaml"))
+    """The plan names: the shipped plans (configs/plan/), then the user's own (plan/ in
+    the user config folder)."""
+    from sim.config_files import plan_options
 
-
-def plan_description(name: str) -> dict:
-    """The plan file's header comment, in plain words: `summary` (its first paragraph,
-    without the `Staffing plan <name>:` prefix) and `cost` (the paragraph starting with
-    `Cost:`)."""
-    text = (config_dir() / "plan" / f"{name}.yaml").read_text()
-    paragraphs, current = [], []
-    for line in text.splitlines():
-        if line.startswith("# @package"):
-            continue
-        if not line.startswith("#"):
-            break
-        body = line[1:].strip()
-        if body:
-            current.append(body)
-        elif current:
-            paragraphs.append(" ".join(current))
-            current = []
-    if current:
-        paragraphs.append(" ".join(current))
-    summary = re.sub(r"^Staffing plan `[^`]+`:\s*", "", paragraphs[0]) if paragraphs else name
-    cost = next((p[len("Cost:"):].strip() for p in paragraphs if p.startswith("Cost:")), "")
-    return {"summary": summary[:1].upper() + summary[1:], "cost": cost}
+    return list(plan_options())
 
 
 # --------------------------------------------------------------------------- checking
@@ -129,6 +112,8 @@ def settings_from(cfg) -> dict:
 
     raw = OmegaConf.to_container(cfg, resolve=True)
     raw.pop("hydra", None)
+    if PRACTICE_KEY in raw:  # `practice=` on the command line (practice_argument)
+        raw["practice"] = raw.pop(PRACTICE_KEY)
     for key in raw:
         if key not in SETTINGS:
             raise ConfigError(f"{key}: unknown key (allowed: {', '.join(SETTINGS)})")
@@ -136,15 +121,17 @@ def settings_from(cfg) -> dict:
     if isinstance(plans, str):
         plans = [plans]
     names = available_plans()
-    if not isinstance(plans, list) or len(plans) < 2:
-        _fail("plans", plans, "a list of at least two plans, the first being the baseline, "
-              f"from: {', '.join(names)}")
-    for p in plans:
-        if p not in names:
-            raise ConfigError(f"plans: unknown plan '{p}' (allowed: {', '.join(names)})")
+    if not isinstance(plans, list) or len(plans) < 2 or not all(
+            isinstance(p, str) for p in plans):
+        _fail("plans", plans, "a list of at least two plans, the first being the baseline: "
+              f"names from {', '.join(names)}, or paths of plan files")
     for p in plans:
         if plans.count(p) > 1:
             raise ConfigError(f"plans: '{p}' is listed twice (allowed: each plan once)")
+    practice = raw.get("practice")
+    if practice is not None and (not isinstance(practice, str) or not practice.strip()):
+        _fail("practice", practice, "the name of a practice (configs/practice/ or your own "
+              "practice/ folder), or null for the market's")
     reps = raw["replications"]
     if not _int(reps) or reps < 2:
         _fail("replications", reps,
@@ -183,24 +170,56 @@ def settings_from(cfg) -> dict:
             "confidence": float(conf)}
 
 
-def plan_configs(plans: list[str], market_days: int, overrides: list[str]) -> dict:
-    """The validated sim Config of each plan (raises ConfigError, one line)."""
+def practice_config(market_days: int, overrides: list[str], practice: str | None = None):
+    """The market with the focal practice as it is, before any plan (a validated Config)."""
     from sim import ConfigError, load_config
 
-    out = {}
-    for name in plans:
-        cfg = load_config([f"market.days={market_days}", *overrides, f"plan={name}"])
-        if FOCAL not in cfg.practices:
-            raise ConfigError(f"practices: no focal practice '{FOCAL}' (allowed: a market "
-                              "with a practices.alpha slot)")
-        out[name] = cfg
+    focal = [f"practice@practices.{FOCAL}={practice}"] if practice else []
+    try:
+        cfg = load_config([f"market.days={market_days}", *overrides, *focal])
+    except ConfigError as exc:
+        text = str(exc)
+        if practice and text.startswith(f"practice@practices.{FOCAL}: unknown option"):
+            text = "practice: unknown practice" + text.partition("unknown option")[2]
+            text = text.rstrip(")") + "; your own go in " + _user_folder("practice") + ")"
+        raise ConfigError(text) from None
+    if FOCAL not in cfg.practices:
+        raise ConfigError(f"practices: no focal practice '{FOCAL}' (allowed: a market "
+                          "with a practices.alpha slot)")
+    return cfg
+
+
+def _user_folder(group: str) -> str:
+    from sim.paths import user_config_dir
+
+    return str(user_config_dir() / group)
+
+
+def plan_configs(plans: list[str], market_days: int, overrides: list[str],
+                 practice: str | None = None) -> dict:
+    """The validated sim Config of each plan, by the plan's name (raises ConfigError, one
+    line): every plan (a name or a path, sim.config_files.load_plan) applied once to the
+    same focal practice."""
+    from sim import ConfigError
+    from sim.config import to_config
+    from sim.config_files import load_plan
+
+    base = practice_config(market_days, overrides, practice)
+    out: dict = {}
+    for ref in plans:
+        plan = load_plan(ref)
+        if plan.name in out:
+            raise ConfigError(f"plans: '{ref}' is named '{plan.name}' like another plan of the "
+                              "list (allowed: plans with different names: set name: in the "
+                              "file)")
+        out[plan.name] = to_config(replace(base, plan=plan))
     return out
 
 
 def check(cfg) -> None:
     """preflight's check: the settings, then every plan composed and validated."""
     s = settings_from(cfg)
-    plan_configs(s["plans"], s["market_days"], s["sim_overrides"])
+    plan_configs(s["plans"], s["market_days"], s["sim_overrides"], s["practice"])
 
 
 # --------------------------------------------------------------------------- one run
@@ -373,27 +392,34 @@ def roster_by_hour(practice) -> dict[str, np.ndarray]:
     """People on shift per hour of the week by kind, from a PracticeConfig:
     `phone` (front desk and coordinators, who take calls), `messages_only` (social media),
     `service` (answering-service agents), and `phone_equivalent` (phone staff counting a
-    receptionist as 1 - patient_share of a person, since patients at the desk come first)."""
+    receptionist as 1 - her patient share of a person, since patients at the desk come
+    first: two receptionists with 30% each count as 1.4)."""
     phone = np.zeros(HOURS_PER_WEEK)
     equiv = np.zeros(HOURS_PER_WEEK)
     social = np.zeros(HOURS_PER_WEEK)
     for line in practice.roster:
         role = str(getattr(line.role, "value", line.role))
         cover = _window_by_hour(line.days, line.start, line.end) * line.staff
+        share = practice.patient_share if line.patient_share is None else line.patient_share
         if role == "social_media":
             social += cover
         else:
             phone += cover
-            equiv += cover * ((1 - practice.patient_share) if role == "front_desk" else 1.0)
+            equiv += cover * ((1 - share) if role == "front_desk" else 1.0)
     service = np.zeros(HOURS_PER_WEEK)
     svc = practice.answering_service
     if svc.enabled:
-        if str(getattr(svc.hours, "value", svc.hours)) == "always":
+        hours = str(getattr(svc.hours, "value", svc.hours))
+        if hours == "always":
             open_ = np.zeros(HOURS_PER_WEEK)
         else:
-            open_ = np.clip(sum(_window_by_hour(h.days, h.start, h.end)
-                                for h in practice.opening_hours), 0, 1)
+            open_ = np.clip(sum((_window_by_hour(h.days, h.start, h.end)
+                                 for h in practice.opening_hours), np.zeros(HOURS_PER_WEEK)),
+                            0, 1)
         service = (1 - open_) * svc.agents
+        if hours == "nights":  # only on the days the practice opens
+            days = open_.reshape(7, 24).sum(axis=1) > 0
+            service = (service.reshape(7, 24) * days[:, None]).ravel()
     return {"phone": phone, "phone_equivalent": equiv, "messages_only": social,
             "service": service}
 
@@ -420,9 +446,43 @@ def erlang_hint(phone_rate_per_hour: np.ndarray, handle_minutes: float,
 # --------------------------------------------------------------------------- the app
 
 
+def economics_of(practice) -> dict | None:
+    """The practice's economics for the report's money sentence, None when they are the
+    model's defaults (whose sources the sentence cites)."""
+    from sim.config import EconomicsConfig
+
+    eco = practice.economics
+    if eco == EconomicsConfig():
+        return None
+    fees = [eco.procedure_fees[k] for k, share in eco.procedure_mix.items() if share > 0]
+    return {"no_show_rate": eco.no_show_rate,
+            "consultation_to_procedure": eco.consultation_to_procedure,
+            "fee_low": min(fees), "fee_high": max(fees)}
+
+
+def plan_descriptions(configs: dict, plans: list[str]) -> dict:
+    """Per plan: its own words (`summary`, `cost`: the plan file's `cost_note`) and what it
+    changed in the baseline's practice, computed from the configs as run (`change`,
+    `change_cost`, `hours_per_week`, `cost_per_month`, `lowers_staff`, `lowers_cost`)."""
+    from sim.analysis.practice_words import describe_change
+
+    base = configs[plans[0]].practices[FOCAL]
+    out = {}
+    for p in plans:
+        plan = configs[p].plan
+        change = describe_change(base, configs[p].practices[FOCAL])
+        out[p] = {"summary": plan.summary or p, "cost": plan.cost_note,
+                  "change": change.text, "change_cost": change.cost_text,
+                  "hours_per_week": change.hours_per_week,
+                  "cost_per_month": change.cost_per_month,
+                  "removed_hours_per_week": change.removed_hours_per_week,
+                  "lowers_staff": change.lowers_staff, "lowers_cost": change.lowers_cost}
+    return out
+
+
 def write_outputs(out: Path, comp: Comparison, configs: dict, settings: dict) -> Path:
     """comparison.csv, replications.csv, staffing_hint.csv, figures and report.html."""
-    from sim.analysis import report, staffing_plots
+    from sim.analysis import practice_words, report, staffing_plots
     from sim.analysis.stats import compare_plans
     from sim.config import CHANNELS
 
@@ -465,10 +525,17 @@ def write_outputs(out: Path, comp: Comparison, configs: dict, settings: dict) ->
     for name, png in figures.items():
         (out / f"{name}.png").write_bytes(png)
 
+    descriptions = plan_descriptions(configs, comp.plans)
+    pd.DataFrame([{"plan": p, "summary": d["summary"], "change": d["change"],
+                   "hours_per_week": d["hours_per_week"],
+                   "nominal_cost_per_month": round(d["cost_per_month"], 2), "cost_note": d["cost"]}
+                  for p, d in descriptions.items()]).to_csv(out / "plans.csv", index=False)
     ctx = report.ReportContext(
         practice_name=focal[base].name or FOCAL,
         plans=comp.plans,
-        descriptions={p: plan_description(p) for p in comp.plans},
+        descriptions=descriptions,
+        baseline_words=practice_words.describe_practice(focal[base], list(CHANNELS)),
+        economics=economics_of(focal[base]),
         comparison=table,
         runs=comp.runs,
         days=comp.days,
@@ -501,7 +568,7 @@ def main_body(cfg) -> Path:
     from hydra.core.hydra_config import HydraConfig
 
     s = settings_from(cfg)
-    configs = plan_configs(s["plans"], s["market_days"], s["sim_overrides"])
+    configs = plan_configs(s["plans"], s["market_days"], s["sim_overrides"], s["practice"])
     out = Path(HydraConfig.get().runtime.output_dir)
     within = s["target"]["answered_within_seconds"] / 60.0
     comp = run_comparison(configs, s["replications"], s["seed"], s["n_jobs"],
@@ -536,7 +603,7 @@ def precheck(argv: list[str]) -> None:
         if arg.startswith("-") or arg.startswith("hydra"):
             continue
         key = arg.split("=", 1)[0].lstrip("+~").split(".")[0].split("@")[0]
-        if key not in SETTINGS:
+        if key not in SETTINGS and key != PRACTICE_KEY:
             print(f"error: {key}: unknown key (allowed: {', '.join(SETTINGS)})", file=sys.stderr)
             raise SystemExit(2)
         try:
@@ -548,10 +615,22 @@ def precheck(argv: list[str]) -> None:
             raise SystemExit(2) from None
 
 
+def practice_argument(argv: list[str]) -> list[str]:
+    """The command line with `practice=NAME` as `focal_practice=NAME`."""
+    out = []
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        if sep and key in ("practice", "+practice", "++practice"):
+            arg = f"{PRACTICE_KEY}={value}"
+        out.append(arg)
+    return out
+
+
 def main() -> None:
     from sim.hydra_support import ensure_registered, preflight
 
     precheck(sys.argv[1:])
+    sys.argv[1:] = practice_argument(sys.argv[1:])
     preflight(sys.argv[1:], "compare_staffing", check)
     ensure_registered()
     from sim.sweeps import run_app

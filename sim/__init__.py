@@ -24,9 +24,9 @@ __version__ = "0.1.0"
 def load_config(overrides: list[str] | None = None, config_name: str = "config") -> Config:
     """Compose exactly the config the CLI would from `configs/` and these overrides, and
     validate it. Raises ConfigError with a one-line message on any bad key or value."""
-    from .hydra_support import compose
+    from .config_files import load_config as load  # names a user's file and line
 
-    return to_config(compose(list(overrides or []), config_name))
+    return load(list(overrides or []), config_name)
 
 
 def run(cfg: Config | Any, progress: bool = False):

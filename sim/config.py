@@ -13,7 +13,7 @@ free of the configuration system. `register_configs()` puts them in Hydra's Conf
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -69,6 +69,9 @@ class Discipline(str, Enum):
 class ServiceHours(str, Enum):
     always = "always"  # 24/7: also catches calls nobody at the practice is free to take
     after_hours = "after_hours"  # only while the practice is closed
+    # the closed hours of the days the practice opens (its evenings, nights and early
+    # mornings), not the days it stays closed (a weekend)
+    nights = "nights"
 
 
 class ScenarioKind(str, Enum):
@@ -92,6 +95,10 @@ class ShiftConfig:
     role: Role = Role.front_desk
     staff: int = 1
     hourly_wage: float = 21.0  # US receptionist median, BLS 2023: about $18-21/h
+    # Share of each person's shift taken by the existing patients at the desk (front desk
+    # only); null: the practice's `patient_share`. A plan sets it by the rule of
+    # sim/plans.py (people added on the desk's hours share its patients).
+    patient_share: float | None = None
 
 
 @dataclass
@@ -193,6 +200,8 @@ class PracticeConfig:
 
     name: str = ""
     channels: list[Channel] = field(default_factory=lambda: [Channel.phone, Channel.web_form])
+    # Not when the phone is answered (the roster decides that): when an after-hours
+    # answering service works, and the hours an auto-responder's promise is counted in.
     opening_hours: list[HoursConfig] = field(default_factory=lambda: [HoursConfig()])
     roster: list[ShiftConfig] = field(default_factory=lambda: [ShiftConfig()])
     # Share of front-desk time taken by existing patients (check-in, billing, calls).
@@ -206,6 +215,129 @@ class PracticeConfig:
     reputation: ReputationConfig = field(default_factory=ReputationConfig)
     # Pull of the practice's marketing and location, before reputation (1 = average).
     marketing_weight: float = 1.0
+
+
+# --------------------------------------------------------------------------- plans
+# A staffing plan is a change to the practice in the focal slot (PLAN_SLOT), applied by
+# `apply_plan` (the rules are in sim/plans.py): fields left null or empty leave the
+# practice as it is, so one plan means the same on every practice it is applied to.
+
+PLAN_SLOT = "alpha"  # the focal practice: the one a plan changes
+# What a role is paid when a plan adds it to a practice that has no one in that role
+# (the archetypes' wages: BLS 2023 receptionists; job-board surveys for coordinators).
+ROLE_WAGES = {Role.front_desk: 21.0, Role.coordinator: 26.0, Role.social_media: 20.0}
+
+
+@dataclass
+class ShiftAddition:
+    """People a plan adds to the roster: `staff` people of one role on these days and
+    hours. Front-desk people added on hours the desk is already staffed share its
+    patients; on hours it was not, they have their own (sim/plans.py)."""
+
+    role: Role = Role.front_desk
+    days: list[Day] = field(default_factory=lambda: list(WEEKDAYS))
+    start: str = "09:00"
+    end: str = "17:00"
+    staff: int = 1
+    # null: what the practice pays this role now (hours-weighted), or ROLE_WAGES
+    hourly_wage: float | None = None
+    # A role: work whenever the practice has someone of that role on (a second
+    # receptionist on the desk's own hours), instead of `days`, `start` and `end`.
+    hours_of: Role | None = None
+
+
+@dataclass
+class ShiftRemoval:
+    """People a plan takes off the roster: `staff` people (null: everyone) of one role on
+    these days (null: every day) between `start` and `end` (null: the whole day). A shift
+    is shortened by removing part of its hours; with several people on, the lines listed
+    last lose theirs first."""
+
+    role: Role = Role.front_desk
+    days: list[Day] | None = None
+    start: str | None = None
+    end: str | None = None
+    staff: int | None = None
+
+
+@dataclass
+class HoursChange:
+    """Changes to the opening hours: `replace` them outright (null: keep), then `remove`
+    windows, then `add` windows. With `follow_added_shifts` the practice also opens
+    whenever an added phone shift (front desk, coordinator) works."""
+
+    replace: list[HoursConfig] | None = None
+    remove: list[HoursConfig] = field(default_factory=list)
+    add: list[HoursConfig] = field(default_factory=list)
+    follow_added_shifts: bool = True
+
+
+@dataclass
+class ChannelsChange:
+    """Channels the practice starts or stops watching."""
+
+    add: list[Channel] = field(default_factory=list)
+    remove: list[Channel] = field(default_factory=list)
+
+
+@dataclass
+class AnsweringServiceChange:
+    """Settings of the answering service a plan changes (null: unchanged). `enabled: true`
+    adds one (the other settings: the practice's, else AnsweringServiceConfig's)."""
+
+    enabled: bool | None = None
+    hours: ServiceHours | None = None
+    agents: int | None = None
+    handle_minutes: float | None = None
+    fee_per_call: float | None = None
+    fee_per_month: float | None = None
+
+
+@dataclass
+class AutoResponderChange:
+    """Settings of the auto-responder a plan changes (null: unchanged)."""
+
+    enabled: bool | None = None
+    promised_response_minutes: float | None = None
+    fee_per_month: float | None = None
+
+
+@dataclass
+class PolicyChange:
+    """Response-policy settings a plan changes (null: unchanged); see PolicyConfig."""
+
+    discipline: Discipline | None = None
+    first_response_delay_minutes: float | None = None
+    follow_up_minutes: list[float] | None = None
+    max_attempts: int | None = None
+    answer_live_calls: bool | None = None
+    return_voicemails: bool | None = None
+    return_missed_calls: bool | None = None
+
+
+@dataclass
+class PlanConfig:
+    """A staffing plan: what it changes in the focal practice, and its words for the
+    report. Applied in this order: `replace_roster` (null: keep the roster; a list: the
+    practice's roster is replaced outright), `remove_shifts`, `add_shifts`, then the
+    opening hours, channels, answering service, auto-responder and policy. Configs under
+    `configs/plan/` (`# @package plan`); the `plan=` group."""
+
+    name: str = ""
+    summary: str = ""  # one line in the manager's words: what the plan does
+    cost_note: str = ""  # how its cost was reckoned, and where the figures come from
+    replace_roster: list[ShiftConfig] | None = None
+    remove_shifts: list[ShiftRemoval] = field(default_factory=list)
+    add_shifts: list[ShiftAddition] = field(default_factory=list)
+    opening_hours: HoursChange = field(default_factory=HoursChange)
+    channels: ChannelsChange = field(default_factory=ChannelsChange)
+    answering_service: AnsweringServiceChange = field(default_factory=AnsweringServiceChange)
+    auto_responder: AutoResponderChange = field(default_factory=AutoResponderChange)
+    policy: PolicyChange = field(default_factory=PolicyChange)
+    # Set when the plan has been applied (`apply`): the practice in the focal slot
+    # already includes it, so a run's saved config reruns to the same result. Not for
+    # plan files.
+    applied: bool = False
 
 
 @dataclass
@@ -365,6 +497,8 @@ class Config:
     prospect: ProspectConfig = field(default_factory=ProspectConfig)
     reputation: ReputationModelConfig = field(default_factory=ReputationModelConfig)
     practices: dict[str, PracticeConfig] = field(default_factory=dict)
+    # The staffing plan applied to the focal practice (practices.alpha): `plan=<name>`.
+    plan: PlanConfig = field(default_factory=PlanConfig)
     # Keep a log of every piece of staff work (staff, kind, start, end); tests read it. In
     # time order per person, not across people (an idle person's patients are logged when
     # they are caught up with).
@@ -380,6 +514,18 @@ class Config:
 
 def parse_clock(value: str, key: str) -> int:
     """'HH:MM' (00:00 to 24:00) to minutes after midnight."""
+    text = str(value).strip()
+    if text.isdigit():  # YAML 1.1 reads an unquoted 8:00 as 480 (base 60), Hydra too
+        n = int(text)
+        if 60 <= n <= 1440 and n % 60 < 60:
+            meant = f"{n // 60}:{n % 60:02d}"
+            why = f"YAML reads {meant} written without quotes as {n} minutes"
+            example = f'"{n // 60:02d}:{n % 60:02d}"'
+        else:
+            why = "YAML reads a time written without quotes, such as 8:00, as minutes"
+            example = '"08:00"'
+        raise ConfigError(f"{key}: {text} is not a time: {why} (allowed: HH:MM in quotes, "
+                          f"e.g. {example})")
     try:
         hours, minutes = str(value).split(":")
         h, m = int(hours), int(minutes)
@@ -464,6 +610,11 @@ def validate_practice(p: PracticeConfig, key: str) -> None:
         _count(shift.staff, f"{k}.staff")
         _non_negative(shift.hourly_wage, f"{k}.hourly_wage")
         _check(len(shift.days) > 0, f"{k}.days", shift.days, "at least one of mon..sun")
+        if shift.patient_share is not None:
+            _share(shift.patient_share, f"{k}.patient_share")
+            _check(shift.patient_share < 1, f"{k}.patient_share", shift.patient_share,
+                   "a share below 1: the desk's patients would leave no time for anything "
+                   "else")
     _share(p.patient_share, f"{key}.patient_share")
     _check(p.patient_share < 1, f"{key}.patient_share", p.patient_share, "a share below 1")
     _positive(p.patient_task_minutes, f"{key}.patient_task_minutes")
@@ -512,6 +663,133 @@ def validate_practice(p: PracticeConfig, key: str) -> None:
     _check(1 <= rep.rating <= 5, f"{key}.reputation.rating", rep.rating, "1 to 5 stars")
     _count(rep.review_count, f"{key}.reputation.review_count")
     _positive(p.marketing_weight, f"{key}.marketing_weight")
+
+
+def _policy_values(pol: PolicyChange, key: str) -> None:
+    if pol.first_response_delay_minutes is not None:
+        _non_negative(pol.first_response_delay_minutes, f"{key}.first_response_delay_minutes")
+    if pol.max_attempts is not None:
+        _count(pol.max_attempts, f"{key}.max_attempts", 1)
+        _check(pol.max_attempts <= 6, f"{key}.max_attempts", pol.max_attempts, "1 to 6")
+    if pol.follow_up_minutes is not None:
+        fu = list(pol.follow_up_minutes)
+        _check(fu and all(v >= 0 for v in fu) and fu == sorted(fu) and fu[0] == 0,
+               f"{key}.follow_up_minutes", fu, "non-decreasing minutes >= 0 starting at 0")
+        if pol.max_attempts is not None:
+            _check(len(fu) >= pol.max_attempts, f"{key}.follow_up_minutes", fu,
+                   f"at least max_attempts ({pol.max_attempts}) offsets")
+
+
+def validate_plan(plan: PlanConfig, key: str = "plan") -> None:
+    """A plan's own values (what it changes is checked again on the practice it is applied
+    to, by `apply`)."""
+    _check("\n" not in plan.summary, f"{key}.summary", plan.summary, "one line")
+    if plan.replace_roster is not None:
+        for i, shift in enumerate(plan.replace_roster):
+            k = f"{key}.replace_roster[{i}]"
+            _window(shift.start, shift.end, k)
+            _count(shift.staff, f"{k}.staff")
+            _non_negative(shift.hourly_wage, f"{k}.hourly_wage")
+            _check(len(shift.days) > 0, f"{k}.days", shift.days, "at least one of mon..sun")
+            _check(shift.patient_share is None, f"{k}.patient_share", shift.patient_share,
+                   "null: the desk's patients are the practice's, shared by the rule of "
+                   "sim/plans.py")
+    for i, r in enumerate(plan.remove_shifts):
+        k = f"{key}.remove_shifts[{i}]"
+        _window(r.start or "00:00", r.end or "24:00", k)
+        if r.days is not None:
+            _check(len(r.days) > 0, f"{k}.days", r.days, "at least one of mon..sun, or null")
+        if r.staff is not None:
+            _count(r.staff, f"{k}.staff", 1)
+    for i, a in enumerate(plan.add_shifts):
+        k = f"{key}.add_shifts[{i}]"
+        _window(a.start, a.end, k)
+        default = ShiftAddition()
+        _check(a.hours_of is None or (list(a.days), a.start, a.end) == (
+            default.days, default.start, default.end), f"{k}.hours_of",
+            str(getattr(a.hours_of, "value", a.hours_of)),
+            "either hours_of (the hours of a role) or days, start and end, not both")
+        _count(a.staff, f"{k}.staff", 1)
+        _check(len(a.days) > 0, f"{k}.days", a.days, "at least one of mon..sun")
+        if a.hourly_wage is not None:
+            _non_negative(a.hourly_wage, f"{k}.hourly_wage")
+    hours = plan.opening_hours
+    for name in ("replace", "remove", "add"):
+        for i, h in enumerate(getattr(hours, name) or []):
+            _window(h.start, h.end, f"{key}.opening_hours.{name}[{i}]")
+    ch = plan.channels
+    for name in ("add", "remove"):
+        values = list(getattr(ch, name))
+        _check(len(values) == len(set(values)), f"{key}.channels.{name}", values, "no repeats")
+    both = sorted({str(getattr(c, "value", c)) for c in ch.add}
+                  & {str(getattr(c, "value", c)) for c in ch.remove})
+    _check(not both, f"{key}.channels", both, "a channel added or removed, not both")
+    svc = plan.answering_service
+    if svc.agents is not None:
+        _count(svc.agents, f"{key}.answering_service.agents", 1)
+    if svc.handle_minutes is not None:
+        _positive(svc.handle_minutes, f"{key}.answering_service.handle_minutes")
+    for name in ("fee_per_call", "fee_per_month"):
+        if getattr(svc, name) is not None:
+            _non_negative(getattr(svc, name), f"{key}.answering_service.{name}")
+    ar = plan.auto_responder
+    if ar.promised_response_minutes is not None:
+        _positive(ar.promised_response_minutes,
+                  f"{key}.auto_responder.promised_response_minutes")
+    if ar.fee_per_month is not None:
+        _non_negative(ar.fee_per_month, f"{key}.auto_responder.fee_per_month")
+    _policy_values(plan.policy, f"{key}.policy")
+
+
+def plan_is_empty(plan: PlanConfig) -> bool:
+    """Whether the plan changes nothing (its words aside)."""
+    return plan_changes(plan) == []
+
+
+def plan_changes(plan: PlanConfig) -> list[str]:
+    """The parts of the practice a plan sets (for 'changes nothing' and for messages)."""
+    parts = []
+    if plan.replace_roster is not None or plan.remove_shifts or plan.add_shifts:
+        parts.append("roster")
+    hours = plan.opening_hours
+    if hours.replace is not None or hours.remove or hours.add or (
+            hours.follow_added_shifts and plan.add_shifts):
+        parts.append("opening_hours")
+    if plan.channels.add or plan.channels.remove:
+        parts.append("channels")
+    for name in ("answering_service", "auto_responder", "policy"):
+        change = getattr(plan, name)
+        if any(getattr(change, f.name) is not None for f in fields(change)):
+            parts.append(name)
+    return parts
+
+
+def apply_plan(practice: PracticeConfig, plan: PlanConfig) -> PracticeConfig:
+    """The practice with the plan's changes: a new PracticeConfig (neither argument is
+    changed). Pure, no Hydra: the rules (who shares the desk's patients, what removing
+    part of a shift leaves, when the practice opens) are in sim/plans.py."""
+    from .plans import apply_changes  # the roster and hours arithmetic
+
+    return apply_changes(practice, plan)
+
+
+def apply(cfg: Config) -> Config:
+    """`cfg` with its plan applied to the focal practice (checked again there), and the
+    plan marked `applied`; `cfg` itself when there is nothing left to apply."""
+    plan = cfg.plan
+    if plan.applied or plan_is_empty(plan):
+        return cfg
+    key = f"practices.{PLAN_SLOT}"
+    _check(PLAN_SLOT in cfg.practices, "plan", plan.name or "the plan",
+           f"a market with a practice in slot {PLAN_SLOT}, the one a plan changes "
+           f"(slots: {', '.join(cfg.practices) or 'none'})")
+    try:
+        practice = apply_plan(cfg.practices[PLAN_SLOT], plan)
+        validate_practice(practice, key)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} (after plan '{plan.name or 'plan'}')") from None
+    practices = {**cfg.practices, PLAN_SLOT: practice}
+    return replace(cfg, practices=practices, plan=replace(plan, applied=True))
 
 
 def _action_mix(act: float, shares: dict[str, float], key: str) -> None:
@@ -602,14 +880,16 @@ def validate(cfg: Config) -> Config:
         )
     for slot, practice in cfg.practices.items():
         validate_practice(practice, f"practices.{slot}")
+    validate_plan(cfg.plan)
     validate_reputation(cfg.reputation)
     return cfg
 
 
 def to_config(obj: Any) -> Config:
-    """A composed DictConfig (or a Config already) to a validated `Config`."""
+    """A composed DictConfig (or a Config already) to a validated `Config`, its plan
+    applied to the focal practice (`apply`: once; a plan marked applied is not again)."""
     if isinstance(obj, Config):
-        return validate(obj)
+        return apply(validate(obj))
     from omegaconf import OmegaConf  # local: keep this module free of Hydra at import
 
     try:
@@ -619,7 +899,7 @@ def to_config(obj: Any) -> Config:
     if not is_dataclass(cfg) or not isinstance(cfg, Config):
         raise ConfigError("config: the composed config is not a leadsim Config")
     _no_unknown_keys(cfg, "")
-    return validate(cfg)
+    return apply(validate(cfg))
 
 
 def _no_unknown_keys(obj: Any, path: str) -> None:

@@ -44,6 +44,7 @@ def compose(overrides: list[str], config_name: str = "config", hydra_node: bool 
     from hydra.core.global_hydra import GlobalHydra
 
     ensure_registered()
+    _check_plan_choice(overrides)
     if GlobalHydra.instance().is_initialized():
         GlobalHydra.instance().clear()
     try:
@@ -54,6 +55,19 @@ def compose(overrides: list[str], config_name: str = "config", hydra_node: bool 
         raise
     except Exception as exc:  # Hydra / OmegaConf errors: keep the line that names the key
         raise ConfigError(hydra_message(exc, overrides)) from None
+
+
+def _check_plan_choice(overrides: list[str]) -> None:
+    """`plan=NAME` of a plan file of the former kind (a partial practice under
+    `# @package practices.alpha`) is refused in one line saying what to write instead."""
+    from .config_files import check_plan_header
+
+    for o in overrides:
+        key, _, option = o.partition("=")
+        if key.lstrip("+~") == "plan" and option and "," not in option:
+            path = _source_path(f"plan/{option}")
+            if path is not None:
+                check_plan_header(path)
 
 
 def hydra_message(exc: BaseException, overrides: list[str] | None = None) -> str:
@@ -81,18 +95,32 @@ def hydra_message(exc: BaseException, overrides: list[str] | None = None) -> str
     # an error in a config file (a plan of your own): "In 'plan/mine': X raised while
     # composing config:" and the real message on the next lines
     source = re.match(r"In '([^']+)': \w+ raised while composing config:\s*", body)
-    where = ""
+    where, path = "", None
     if source:
         body = body[source.end():]
-        where = f" (in configs/{source.group(1)}.yaml)"
+        path = _source_path(source.group(1))
     detail = body.splitlines()[0] if body else type(cause).__name__
     full = re.search(r"full_key: (\S+)", body)
+    if path is not None:  # the real file (a user's own, perhaps), the key's path and line
+        from . import config_files
+
+        value = re.search(r"[Vv]alue '([^']*)'", detail)
+        unknown_key = re.search(r"Key '([^']+)' not in", detail)
+        leaf = full.group(1) if full else (unknown_key.group(1) if unknown_key else "")
+        found, line = (config_files.where_in_file(path, leaf, value.group(1) if value else None)
+                       if leaf else (None, None))
+        where = (f" (in {config_files.shown(path)}, line {line})" if line
+                 else f" (in {config_files.shown(path)})")
+        if found and full and "." not in full.group(1) and "[" not in full.group(1):
+            body = body.replace(f"full_key: {full.group(1)}", f"full_key: {found}")
+            full = re.search(r"full_key: (\S+)", body)
     unknown = re.search(r"Key '([^']+)' not in '(\w+)'", detail)
     if unknown:
         key = full.group(1) if full else unknown.group(1)
         group = source.group(1).rpartition("/")[0] if source else ""
         if source and key == group:  # the file's keys landed under the group's name
-            return (f"{key}: configs/{source.group(1)}.yaml sets keys under '{key}', which "
+            shown = _relative(str(path)) if path else f"configs/{source.group(1)}.yaml"
+            return (f"{key}: {shown} sets keys under '{key}', which "
                     f"the config does not have (allowed: a file that starts with "
                     f"{_package_line(group)}, as the other files of configs/{group}/ do)")
         names = _field_names(unknown.group(2)) or _field_names(getattr(cause, "object_type", None))
@@ -142,6 +170,15 @@ def _yaml_error(exc: BaseException) -> str | None:
              if mark is not None else "a YAML file")
     what = " ".join(str(p) for p in (err.problem, err.context) if p)
     return f"{where}: not valid YAML: {what or 'cannot be read'}"
+
+
+def _source_path(option: str) -> Path | None:
+    """The file of a config option named as Hydra names it ('plan/mine'): the shipped one,
+    else the user's own (sim.paths.user_config_dir)."""
+    from .config_files import source_file
+
+    group, _, name = option.rpartition("/")
+    return source_file(group, name)
 
 
 def _relative(path: str) -> str:
@@ -390,9 +427,15 @@ class SweepChecker:
         except Exception as exc:  # Hydra / OmegaConf errors: keep the line that names the key
             raise ConfigError(hydra_message(exc, overrides)) from None
         self._sorter.learn_groups(cfg)
+        choices = dict(cfg.hydra.runtime.choices)
         with read_write(cfg), open_dict(cfg):  # the app's config, as a job receives it
             del cfg["hydra"]
-        self._check(cfg, overrides)
+        try:
+            self._check(cfg, overrides)
+        except ConfigError as exc:  # a value of a file: name the file and line
+            from .config_files import locate
+
+            raise ConfigError(locate(str(exc), choices, overrides)) from None
         plain = self._sorter.plain(parsed)
         if keep and plain is not None:
             self._references[self._sorter.choices(parsed)] = _Reference(cfg, plain)

@@ -137,6 +137,9 @@ def test_unknown_plan_lists_the_available_plans(run_cli, list_files):
     (['sim_overrides=["market.days=2"]'], "sim_overrides"),
     (['sim_overrides=["seed=5"]'], "sim_overrides"),
     (['sim_overrides=["plan=current"]'], "sim_overrides"),
+    (['sim_overrides=["practice@practices.alpha=social_first"]'], "sim_overrides"),
+    (["practice=nosuch"], "practice"),
+    (["plans=[current,/nonexistent/best_plan.yaml]"], "plans"),
 ])
 def test_bad_settings_are_one_line(run_cli, list_files, args, key):
     line = _one_line_error(run_cli(args, module=MODULE), list_files)
@@ -182,3 +185,82 @@ def test_small_run_writes_csv_and_report(run_cli):
     assert month.loc[("saturday_shift", "net_per_month"), "diff_vs_baseline"] == pytest.approx(
         month.loc[("saturday_shift", "net"), "diff_vs_baseline"] * 365.25 / 12 / 14)
     assert not math.isnan(month.loc[("current", "net"), "mean"])
+
+
+def _own_files(folder: Path) -> None:
+    """The issue's practice, written from the template (two receptionists weekdays
+    08:00-18:00, one of them also Saturday 09:00-13:00, watching phone, web form, email
+    and social DMs), and a plan of the user's own, in a user config folder."""
+    from sim import CONFIG_DIR
+
+    template = (Path(CONFIG_DIR) / "templates" / "practice.yaml").read_text()
+    edits = {
+        "name: My practice ": "name: Two-desk practice ",
+        "channels: [phone, web_form]": "channels: [phone, web_form, email, social_dm]",
+        '  - {days: [mon, tue, wed, thu, fri], start: "09:00", end: "17:00"}':
+            '  - {days: [mon, tue, wed, thu, fri], start: "08:00", end: "18:00"}\n'
+            '  - {days: [sat], start: "09:00", end: "13:00"}',
+        '  - {days: [mon, tue, wed, thu, fri], start: "09:00", end: "17:00", role: front_desk, '
+        'staff: 1, hourly_wage: 21.0}':
+            '  - {days: [mon, tue, wed, thu, fri], start: "08:00", end: "18:00", role: '
+            'front_desk, staff: 2, hourly_wage: 21.0}\n'
+            '  - {days: [sat], start: "09:00", end: "13:00", role: front_desk, staff: 1, '
+            'hourly_wage: 21.0}',
+    }
+    for old, new in edits.items():
+        assert template.count(old) == 1, old
+        template = template.replace(old, new)
+    (folder / "practice").mkdir(parents=True)
+    (folder / "practice" / "two_desk.yaml").write_text(template)
+    (folder / "plan").mkdir()
+    (folder / "plan" / "coordinator_12_20.yaml").write_text(
+        "# @package plan\nsummary: A coordinator on weekdays 12:00-20:00.\nadd_shifts:\n"
+        "  - {role: coordinator, start: '12:00', end: '20:00', hourly_wage: 26.0}\n")
+
+
+def test_a_users_plan_is_found_by_name_and_by_path_on_a_users_practice(tmp_path, monkeypatch):
+    _own_files(tmp_path)
+    monkeypatch.setenv("LEADSIM_CONFIG_DIR", str(tmp_path))
+    assert "coordinator_12_20" in cs.available_plans()
+    path = str(tmp_path / "plan" / "coordinator_12_20.yaml")
+    for ref in ("coordinator_12_20", path):
+        configs = cs.plan_configs(["current", ref], 7, [], "two_desk")
+        assert list(configs) == ["current", "coordinator_12_20"]
+        roster = configs["coordinator_12_20"].practices["alpha"].roster
+        assert [line.staff for line in roster] == [2, 1, 1]  # the practice's own, plus one
+
+
+@pytest.mark.slow
+def test_the_four_plans_on_a_two_receptionist_practice_of_ones_own(run_cli, tmp_path,
+                                                                    monkeypatch):
+    """The issue's done-when: on this practice saturday_shift removed a receptionist
+    (-$5,576 a month of cost, -48 bookings a month), the baseline was described as the solo
+    desk, and the user's own plan was refused. Now saturday_shift adds one receptionist's
+    Saturday morning, exactly, at its cost, the baseline is this practice, and the plan of
+    one's own is accepted by name."""
+    _own_files(tmp_path / "own")
+    monkeypatch.setenv("LEADSIM_CONFIG_DIR", str(tmp_path / "own"))
+    proc = run_cli(["practice=two_desk", "plans=[current,saturday_shift,second_front_desk,"
+                    "evening_coordinator,coordinator_12_20]",
+                    'sim_overrides=["market.prospects_per_day=40"]', "replications=2",
+                    "market_days=21", "n_jobs=1"], module=MODULE)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    path = Path(next(line for line in proc.stdout.splitlines()
+                     if line.startswith("report: ")).split(": ", 1)[1])
+    table = pd.read_csv(path.with_name("comparison.csv")).set_index(["plan", "metric"])
+    assert set(table.index.get_level_values(0)) >= {"saturday_shift", "coordinator_12_20"}
+    # 21 days from a Monday: three Saturday mornings of 4 h at $24
+    cost = table.loc[("saturday_shift", "staffing_cost_per_month"), "diff_vs_baseline"]
+    assert cost == pytest.approx(3 * 4 * 24.0 * 365.25 / 12 / 21)
+    assert table.loc[("saturday_shift", "bookings_per_month"), "ci_high"] >= 0  # not down
+    plans = pd.read_csv(path.with_name("plans.csv")).set_index("plan")
+    assert plans.loc["saturday_shift", "change"].startswith(
+        "adds one front-desk receptionist Saturdays 09:00-13:00")
+    assert plans.loc["saturday_shift", "hours_per_week"] == 4
+    assert plans.loc["coordinator_12_20", "hours_per_week"] == 40
+    html = path.read_text()
+    assert "Two-desk practice" in html and "box warn" not in html
+    assert ("two front-desk receptionists weekdays 08:00-18:00 ($21/h); one front-desk "
+            "receptionist Saturdays 09:00-13:00 ($21/h): 104 h a week") in html
+    assert "phone, web form, email and social DM" in html
+    assert "one receptionist on weekdays 9:00-17:00" not in html

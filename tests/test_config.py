@@ -145,35 +145,37 @@ def test_a_market_needs_at_least_one_practice():
         validate(Config())
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('# @package practices.alpha\nrooster: []\n',
-     "practices.alpha.rooster: unknown key (allowed: name, channels, opening_hours, roster,"),
-    ('# @package practices.alpha\nchannels: [phone, whatsapp]\n',
-     "practices.alpha.channels[1]: 'whatsapp' is not allowed (allowed: phone, web_form,"),
-    ('roster: []\n', "plan: configs/plan/mine.yaml sets keys under 'plan', which the config "
-                     "does not have (allowed: a file that starts with '# @package "
-                     "practices.alpha'"),
-    ('# @package practices.alpha\nroster: [ {days: [mon}\n',
-     "configs/plan/mine.yaml line 2, column 22: not valid YAML: expected ',' or ']'"),
+@pytest.mark.parametrize(("text", "message", "where"), [
+    ("# @package plan\nrooster: []\n",
+     "plan.rooster: unknown key (allowed: name, summary, cost_note, replace_roster,", "line 2"),
+    ("# @package plan\nchannels:\n  add: [phone, whatsapp]\n",
+     "plan.channels.add[1]: 'whatsapp' is not allowed (allowed: phone, web_form,", "line 3"),
+    ("# @package plan\nadd_shifts:\n  - {rol: coordinator}\n",
+     "add_shifts[0].rol: unknown key (allowed: role, days, start, end, staff,", "line 3"),
+    ("# @package plan\nadd_shifts:\n  - {days: [sat], start: 9:00, end: '13:00'}\n",
+     "plan.add_shifts[0].start: 540 is not a time: YAML reads 9:00 written without quotes "
+     'as 540 minutes (allowed: HH:MM in quotes, e.g. "09:00")', "line 3"),
+    ("# @package practices.alpha\nroster: []\n", "plan: {path} starts with '# @package "
+     "practices.alpha' (allowed: a plan of changes, starting '# @package plan'", None),
+    ("# @package plan\nadd_shifts: [ {days: [mon}\n",
+     "{path} line 2, column 26: not valid YAML: expected ',' or ']'", None),
 ])
-def test_a_bad_plan_file_of_your_own_is_one_line_naming_the_key_or_the_line(
-        tmp_path, monkeypatch, text, message):
-    """What a practice manager writing configs/plan/mine.yaml meets first; the messages said
-    only "In 'plan/mine': ConfigKeyError raised while composing config:"."""
-    import shutil
+def test_a_bad_plan_file_of_your_own_is_one_line_naming_the_file_line_and_key(
+        tmp_path, monkeypatch, text, message, where):
+    """What a practice manager writing a plan of their own meets first: the messages said
+    only "In 'plan/mine': ConfigKeyError raised while composing config:", and then named a
+    file under configs/ the user never wrote."""
 
-    from sim import hydra_support
-
-    configs = tmp_path / "configs"
-    shutil.copytree(hydra_support.config_dir(), configs)
-    (configs / "plan" / "mine.yaml").write_text(text)
-    monkeypatch.setattr(hydra_support, "config_dir", lambda: str(configs))
+    (tmp_path / "plan").mkdir()
+    path = tmp_path / "plan" / "mine.yaml"
+    path.write_text(text)
+    monkeypatch.setenv("LEADSIM_CONFIG_DIR", str(tmp_path))
     with pytest.raises(ConfigError) as info:
-        hydra_support.compose(["plan=mine"])
+        sim.load_config(["plan=mine"])
     line = str(info.value)
-    assert "\n" not in line and line.startswith(message), line
-    if "line 2" not in message and "sets keys" not in message:
-        assert line.endswith("(in configs/plan/mine.yaml)")
+    assert "\n" not in line and line.startswith(message.format(path=path.resolve())), line
+    if where:
+        assert line.endswith(f"(in {path.resolve()}, {where})"), line
 
 
 def test_an_unknown_practice_slot_lists_the_slots():

@@ -66,9 +66,9 @@ def test_a_sweep_composes_one_config_per_plan_and_refuses_a_bad_job_in_one_line(
     from hydra.errors import ConfigCompositionException
 
     bad_values = [("seed=2", "seed=-2", "seed"),
-                  ("practices.alpha.policy.first_response_delay_minutes=15",
-                   "practices.alpha.policy.first_response_delay_minutes=-15",
-                   "practices.alpha.policy.first_response_delay_minutes"),
+                  ("plan.policy.first_response_delay_minutes=15",
+                   "plan.policy.first_response_delay_minutes=-15",
+                   "plan.policy.first_response_delay_minutes"),
                   ("seed=2", "seed=two", "seed"),             # not even an integer
                   ("plan=saturday_shift", "plan=sunday_shift", "plan")]  # no such option
     for good, bad, key in bad_values:

@@ -80,8 +80,50 @@ def test_fixed_sentences_say_when_the_settings_changed_what_they_state():
     assert text.count("changed them") == 1 and "prospect=lrm2007" in text
 
 
-def test_another_archetype_is_told_the_plans_replace_its_roster():
+def _described(archetype: str, plans: list[str]):
+    """The report context of `plans` on an archetype, its descriptions from the configs."""
+    from experiments import compare_staffing as cs
+    from sim.analysis.practice_words import describe_practice
+
+    configs = cs.plan_configs(plans, 7, [], archetype)
+    ctx = context({p: (1.0, -1.0, 3.0) for p in plans[1:]})
+    ctx.plans = list(plans)
+    ctx.descriptions = cs.plan_descriptions(configs, plans)
+    ctx.baseline_words = describe_practice(configs[plans[0]].practices["alpha"])
+    return ctx
+
+
+def test_the_baseline_is_described_as_the_practice_that_was_run():
+    """The baseline row said "one receptionist on weekdays 9:00-17:00 ... about $3,650 a
+    month" whatever the practice; now the words come from its config."""
+    solo = report.compared(_described("solo_front_desk", ["current", "saturday_shift"]))
+    assert "one front-desk receptionist weekdays 09:00-17:00 ($21/h): 40 h a week" in solo
+    other = report.compared(_described("answering_service", ["current", "saturday_shift"]))
+    assert "two front-desk receptionists weekdays 08:00-17:00 ($21/h): 90 h a week" in other
+    assert "one front-desk receptionist weekdays 09:00-17:00" not in other
+    assert "around the clock" in other  # its 24/7 answering service
+    for text in (solo, other):
+        assert "Adds one front-desk receptionist Saturdays 09:00-13:00" in text
+
+
+def test_a_plan_that_cuts_staff_or_cost_is_flagged_at_the_top():
+    """Against a baseline of two receptionists, `current` and `saturday_shift` are cuts of
+    one weekday receptionist: the table would read them as additions without the box."""
+    box = report.warnings(_described("solo_front_desk",
+                                     ["second_front_desk", "current", "saturday_shift"]))
+    assert "<b>current</b> takes 40 staff hours a week off <i>second_front_desk</i>" in box
+    assert "<b>saturday_shift</b> takes 40 staff hours a week off" in box
+    assert "costs $3,652 a month less" in box
+    assert report.warnings(_described("solo_front_desk", ["current", "saturday_shift"])) == ""
+
+
+def test_the_money_sentence_gives_the_practices_own_figures():
+    """The money assumptions cited the model's defaults even for a practice of one's own
+    with other fees and rates."""
     ctx = context({"evening": (1.0, -1.0, 3.0)})
-    assert "replaces the archetype's whole roster" not in report.assumptions(ctx)
-    ctx.sim_overrides = ["practice@practices.alpha=social_first"]
-    assert "replaces the archetype's whole roster" in report.assumptions(ctx)
+    assert "15% of booked consultations are no-shows" in report.assumptions(ctx)
+    ctx.economics = {"no_show_rate": 0.2, "consultation_to_procedure": 0.6,
+                     "fee_low": 400.0, "fee_high": 900.0}
+    text = report.assumptions(ctx)
+    assert "15% of booked" not in text and "20% of booked consultations" in text
+    assert "60% of consultations" in text and "$400 to $900" in text

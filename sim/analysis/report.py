@@ -28,6 +28,9 @@ class ReportContext:
 
     practice_name: str
     plans: list[str]
+    # plan -> its own words (`summary`, `cost`) and what it changed in the baseline's
+    # practice (`change`, `change_cost`, `lowers_staff`, `lowers_cost`, ...), from
+    # experiments.compare_staffing.plan_descriptions
     descriptions: dict
     comparison: pd.DataFrame  # plan, metric, mean, diff_vs_baseline, ci_low, ci_high, ...
     runs: pd.DataFrame
@@ -50,6 +53,11 @@ class ReportContext:
     all_channels: list = field(default_factory=list)  # every channel of the model
     sim_overrides: list = field(default_factory=list)
     seconds: float = 0.0
+    # the baseline's practice in sentences (sim.analysis.practice_words.describe_practice)
+    baseline_words: list = field(default_factory=list)
+    # the focal practice's economics when they are not the model's defaults:
+    # no_show_rate, consultation_to_procedure, fee_low, fee_high (None: the defaults)
+    economics: dict | None = None
 
 
 def _e(text) -> str:
@@ -107,6 +115,14 @@ def _img(ctx, name: str, alt: str) -> str:
 
 def _summary(ctx: ReportContext, plan: str) -> str:
     return ctx.descriptions.get(plan, {}).get("summary", "")
+
+
+def _change(ctx: ReportContext, plan: str) -> str:
+    """What the plan changed in the baseline's practice, and its nominal cost, escaped."""
+    d = ctx.descriptions.get(plan, {})
+    text = d.get("change", "")
+    cost = d.get("change_cost", "")
+    return _e(text[:1].upper() + text[1:] + (f": {cost}" if cost else "")) if text else ""
 
 
 def _badge(v: str) -> str:
@@ -222,7 +238,9 @@ def money_table(ctx: ReportContext) -> str:
             f"<th class='n'>Net gain with {ctx.wage_overhead:.0%}<br>wage overhead</th></tr>")
     rows = []
     for p in ctx.plans:
-        desc = _e(_summary(ctx, p))
+        own = _e(_summary(ctx, p))
+        desc = (f"{_change(ctx, p)}<br><small>{own}</small>" if _change(ctx, p) and p != base
+                else own)
         if p == base:
             cost = _val(ctx, p, "staffing_cost_per_month", "mean")
             rev = _val(ctx, p, "revenue_per_month", "mean")
@@ -362,6 +380,22 @@ def _changed(ctx: ReportContext, prefixes: tuple[str, ...]) -> str:
             f"(<code>{_e(' '.join(hit))}</code>).") if hit else ""
 
 
+def _money_sentence(ctx: ReportContext) -> str:
+    eco = ctx.economics
+    if not eco:  # the model's defaults
+        return ("Money: 15% of booked consultations are no-shows and 46% of consultations "
+                "become a procedure (practice benchmark surveys); a procedure earns the "
+                "surgeon's fee (ASPS 2018: liposuction $3,518 to facelift $7,655). Revenue "
+                "counts only these fees; materials, facility and marketing costs are not "
+                "subtracted." + _changed(ctx, ("practices.alpha.economics",)))
+    return (f"Money, from this practice's settings: {eco['no_show_rate']:.0%} of booked "
+            f"consultations are no-shows and {eco['consultation_to_procedure']:.0%} of "
+            "consultations become a procedure; a procedure earns its fee "
+            f"({_money_html(eco['fee_low'], False)} to {_money_html(eco['fee_high'], False)}"
+            "). Revenue counts only these fees; materials, facility and marketing costs are "
+            "not subtracted." + _changed(ctx, ("practices.alpha.economics",)))
+
+
 def assumptions(ctx: ReportContext) -> str:
     base = ctx.plans[0]
     month = DAYS_PER_MONTH
@@ -376,17 +410,17 @@ def assumptions(ctx: ReportContext) -> str:
         "consultation about 65% of the time, after 1 hour about 31%, after 9 hours about 8% "
         "(MyMedLeads report on about 40 plastic-surgery practices)."
         + _changed(ctx, ("prospect",)),
-        "Money: 15% of booked consultations are no-shows and 46% of consultations become a "
-        "procedure (practice benchmark surveys); a procedure earns the surgeon's fee (ASPS "
-        "2018: liposuction $3,518 to facelift $7,655). Revenue counts only these fees; "
-        "materials, facility and marketing costs are not subtracted."
-        + _changed(ctx, ("practice@practices.alpha", "practices.alpha.economics")),
+        _money_sentence(ctx),
         "Staffing cost is hourly pay for every rostered hour plus service fees. Wages are pay "
         f"only; the last column of the money table adds {ctx.wage_overhead:.0%} for employer "
         "taxes and benefits (BLS Employer Costs for Employee Compensation).",
         channels_line(ctx),
-        f"Receptionists spend about {ctx.patient_share:.0%} of their shift with existing "
-        "patients, who come first; a coordinator works only on new inquiries.",
+        "Existing patients at the desk come first: in the baseline each receptionist spends "
+        f"about {ctx.patient_share:.0%} of her shift with them (the practice's patient "
+        "share); a coordinator works only on new inquiries. A plan changes the staff, not "
+        "the patients: people it adds on hours the desk is already staffed share the desk's "
+        "patients (two receptionists each spend half the share of one), people on hours the "
+        "desk was not staffed have patients of their own.",
         f"Callers on hold hang up after about {ctx.patience_minutes * 60:.0f} seconds on "
         "average (call-centre studies); about a third of those who hang up or call when "
         "nobody answers leave a voicemail.",
@@ -397,13 +431,6 @@ def assumptions(ctx: ReportContext) -> str:
         f"Ranges are {ctx.confidence:.0%} t-intervals of these paired differences; a month is "
         f"{month:.1f} days.",
     ]
-    archetype = _sim_overrides(ctx, lambda key: key == "practice@practices.alpha")
-    if archetype:
-        items.append(f"The practice was set to another archetype (<code>{_e(archetype[-1])}"
-                     "</code>). A plan that sets a roster replaces the archetype's whole "
-                     "roster with its own, written for a solo front desk: compare the plans' "
-                     "rosters in the hour-by-hour figure rather than reading their names as "
-                     "additions to this practice's staff.")
     if _has(ctx, "new_reviews"):
         items.append("Reviews and word of mouth are simulated: every prospect judges how fast "
                      "and how well they were answered (or that they never were), and some "
@@ -417,10 +444,54 @@ def assumptions(ctx: ReportContext) -> str:
                      "so its real gain is, if anything, larger than shown.")
     for p in ctx.plans:
         d = ctx.descriptions.get(p, {})
-        cost = f" <i>Cost:</i> {_e(d['cost'])}" if d.get("cost") else ""
+        cost = f" <i>Cost, in the plan's words:</i> {_e(d['cost'])}" if d.get("cost") else ""
         items.append(f"<b>{_e(p)}</b>{' (baseline)' if p == base else ''}: "
                      f"{_e(d.get('summary', ''))}{cost}")
     return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+
+def warnings(ctx: ReportContext) -> str:
+    """A warning box when a plan has fewer staff or costs less than the baseline: its row
+    is a cut, and reads as one."""
+    base = ctx.plans[0]
+    items = []
+    for p in ctx.plans[1:]:
+        d = ctx.descriptions.get(p, {})
+        why = []
+        if d.get("lowers_staff"):
+            why.append(f"takes {d.get('removed_hours_per_week', 0):g} staff hours a week off "
+                       f"<i>{_e(base)}</i>")
+        if d.get("lowers_cost"):
+            why.append(f"costs {_money_html(abs(d.get('cost_per_month', 0.0)), False)} a month "
+                       f"less than <i>{_e(base)}</i> in wages and fees")
+        if why:
+            items.append(f"<li><b>{_e(p)}</b> {' and '.join(why)}: {_e(d.get('change', ''))}."
+                         "</li>")
+    if not items:
+        return ""
+    return ("<div class='box warn'><p><b>Read with care: some plans are cuts, not "
+            "additions.</b></p><ul>" + "".join(items) + "</ul></div>")
+
+
+def compared(ctx: ReportContext) -> str:
+    """The baseline practice in words and what each plan changes in it (from the configs
+    as run)."""
+    base = ctx.plans[0]
+    words = "".join(f"<li>{_e(w)}</li>" for w in ctx.baseline_words)
+    first = ctx.descriptions.get(base, {})
+    own = (f" The baseline plan <i>{_e(base)}</i>: {_e(first.get('summary', ''))}"
+           if first.get("summary") else "")
+    rows = "".join(
+        f"<tr><td><b>{_e(p)}</b></td><td>{_change(ctx, p) or 'no change'}</td>"
+        f"<td><small>{_e(_summary(ctx, p))}</small></td></tr>" for p in ctx.plans[1:])
+    return ("<h2>What was compared</h2>"
+            f"<p>The practice, <b>{_e(ctx.practice_name)}</b>, as the baseline runs it "
+            f"(from its configuration).{own}</p><ul>{words}</ul>"
+            "<p>Each plan as the change it makes to that baseline, with its rostered hours "
+            "and nominal cost a month (wages for the rostered hours and monthly fees; "
+            "per-call fees and the simulated cost are in the tables below):</p>"
+            "<table><tr><th>Plan</th><th>What it changes in the baseline</th>"
+            f"<th>In the plan's own words</th></tr>{rows}</table>")
 
 
 CSS = """
@@ -430,6 +501,7 @@ h1{font-size:1.9em;margin-bottom:.2em} h2{margin-top:1.8em;border-bottom:2px sol
  padding-bottom:.2em} .sub{color:#555;margin-top:0}
 .box{background:#f3f8f4;border-left:6px solid #2e8b57;padding:10px 20px;margin:18px 0}
 .box.none{background:#f6f6f6;border-left-color:#8c8c8c}
+.box.warn{background:#fff6e5;border-left-color:#e08e0b}
 .lead{font-size:1.25em;margin:.4em 0}
 table{border-collapse:collapse;width:100%;margin:12px 0;font-size:.93em}
 th{background:#f0f0f0;text-align:left;padding:6px 8px;vertical-align:bottom}
@@ -459,7 +531,9 @@ def render(ctx: ReportContext) -> str:
         f"<p class='sub'>{_e(ctx.practice_name)}: {len(ctx.plans)} staffing plans compared on "
         f"the same simulated patients, {ctx.replications} repetitions of {ctx.days} days each."
         "</p>",
+        warnings(ctx),
         f"<div class='box{'' if best else ' none'}'>{rec}</div>",
+        compared(ctx),
         "<h2>Net gain per month</h2>",
         f"<p>Net gain is the extra revenue from procedures minus the extra cost of the plan, "
         f"per month, compared with <i>{_e(base)}</i>. The range is where the true gain lies "
@@ -500,8 +574,10 @@ def render(ctx: ReportContext) -> str:
         _img(ctx, "erlang_hint", "Erlang A staff needed per hour of week against each roster"),
         "<p class='caption'>Each calendar is one week (rows: days; columns: hours). First "
         "calendar: calls per hour (darker: more) and the Erlang A number of phone staff "
-        "needed. Other calendars: the plan's people on the phone in each hour, coloured by "
-        "whether that meets the need. Quiet hours have fewer than 3 calls a year.</p>",
+        "needed. Other calendars: the plan's phone-staff equivalents in each hour (a "
+        "receptionist counts as 1 minus her share of time with patients, so two at 30% are "
+        "1.4; a coordinator as 1), coloured by whether that meets the need. Quiet hours have "
+        "fewer than 3 calls a year.</p>",
         "<h2>Assumptions</h2>",
         assumptions(ctx),
         "<footer>Made by leadsim (<code>python -m experiments.compare_staffing</code>, "

@@ -245,11 +245,14 @@ def erlang_hint_figure(need: np.ndarray, rosters: dict, rate: np.ndarray) -> byt
     for ax, p in zip(flat[1:], plans):
         status = hour_status(need, rosters[p], rate).reshape(7, 24)
         staff = rosters[p]["phone"].reshape(7, 24)
-        labels = np.where(staff > 0, np.vectorize(lambda v: f"{v:g}")(np.round(staff, 1)), "")
+        equiv = rosters[p]["phone_equivalent"].reshape(7, 24)
+        # the equivalents the colour is judged on, with one decimal: two receptionists with
+        # 30% of their time on patients are 1.4, short of an Erlang need of 2
+        labels = np.where(staff > 0, np.vectorize(lambda v: f"{v:.1f}")(equiv), "")
         sns.heatmap(status, ax=ax, cmap=cmap, vmin=-0.5, vmax=len(STATUS) - 0.5, cbar=False,
                     annot=labels, fmt="", linewidths=0.3, linecolor="#dddddd",
-                    annot_kws={"fontsize": 7}, xticklabels=False, yticklabels=False)
-        ax.set_title(f"{p}: people on the phone", fontsize=10.5)
+                    annot_kws={"fontsize": 6.5}, xticklabels=False, yticklabels=False)
+        ax.set_title(f"{p}: phone-staff equivalents", fontsize=10.5)
     for ax in flat[: len(plans) + 1]:
         ax.set_yticks(np.arange(7) + 0.5, DAYS, rotation=0, fontsize=8)
         ax.set_xticks(np.arange(0, 24, 3) + 0.5, [f"{h}h" for h in range(0, 24, 3)],
@@ -261,6 +264,13 @@ def erlang_hint_figure(need: np.ndarray, rosters: dict, rate: np.ndarray) -> byt
     handles = [Patch(facecolor=c, edgecolor="#999999", label=s)
                for s, c in zip(STATUS, STATUS_COLORS)]
     fig.legend(handles=handles, loc="lower center", ncol=len(STATUS), frameon=False,
-               bbox_to_anchor=(0.5, -0.02), fontsize=9)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+               bbox_to_anchor=(0.5, 0.015), fontsize=9)
+    fig.text(0.5, -0.01, EQUIVALENT_NOTE, ha="center", va="bottom", fontsize=8.5,
+             color="0.25")
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return _png(fig)
+
+
+EQUIVALENT_NOTE = ("Numbers in a plan's calendar are phone-staff equivalents: a receptionist "
+                   "counts as 1 minus her share of time with patients at the desk (two "
+                   "receptionists at 30% count as 1.4), a coordinator as 1.")

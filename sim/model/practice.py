@@ -91,14 +91,18 @@ class Practice(mesa.Agent):
             role = str(getattr(line.role, "value", line.role))
             # merged: back-to-back days (a 24/7 line) are one window, not a gap at midnight
             windows = merge_windows(weekly_windows(line.days, line.start, line.end, horizon_days))
-            rate = patient_rate if role == "front_desk" else 0.0
+            rate = 0.0
+            if role == "front_desk":  # a plan may set a line's own share (sim/plans.py)
+                rate = (patient_rate if line.patient_share is None
+                        else line.patient_share / cfg.patient_task_minutes)
             for _ in range(line.staff):
                 staff_id = f"{self.slot}.{role}.{len(staff) + 1}"
                 staff.append(Staff(self, staff_id, role, windows, line.hourly_wage, rate))
         svc = cfg.answering_service
         if svc.enabled:
             horizon = horizon_days * 1440.0
-            if str(getattr(svc.hours, "value", svc.hours)) == "always":
+            hours = str(getattr(svc.hours, "value", svc.hours))
+            if hours == "always":
                 windows = [(0.0, horizon)]
             else:
                 opening = [
@@ -107,6 +111,12 @@ class Practice(mesa.Agent):
                     for w in weekly_windows(h.days, h.start, h.end, horizon_days)
                 ]
                 windows = complement_windows(merge_windows(opening), horizon)
+                if hours == "nights":  # only the closed hours of days the practice opens
+                    days = sorted({int(start // 1440) for start, _ in opening})
+                    windows = merge_windows(
+                        (max(s, d * 1440.0), min(e, d * 1440.0 + 1440.0))
+                        for d in days for s, e in windows
+                        if s < d * 1440.0 + 1440.0 and e > d * 1440.0)
             for i in range(svc.agents):
                 staff.append(Staff(self, f"{self.slot}.answering_service.{i + 1}",
                                    "answering_service", windows))
