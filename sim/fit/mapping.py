@@ -21,8 +21,10 @@ and `leads:` (the CRM or spreadsheet export of inquiries), and the practice's ti
 
 The fields, their meaning and the values allowed are `CALL_FIELDS` and `LEAD_FIELDS`
 below; docs/reference/column-mapping.md documents every key with a worked example.
-Presets live in the `columns` config group (configs/columns/: generic, hubspot,
-salesforce, cdr), found by name like any leadsim config, or a mapping is given by path.
+Presets live in the `column_mapping` config group (configs/column_mapping/: generic,
+hubspot, salesforce, cdr; a user's own in column_mapping/ of their config folder), found by
+name, or a mapping is given by path. (The folder is not called `columns`: Hydra would read
+the app's `columns=` setting as a choice of that group.)
 
 This module only reads and checks the mapping (one-line errors naming the file and the
 key); sim/fit/readers.py applies it to the exports.
@@ -43,6 +45,7 @@ class FitError(ConfigError):
     """A problem with the exports or their mapping: one line naming the file and column."""
 
 
+GROUP = "column_mapping"  # the config group of the presets
 OUTCOMES = ("answered", "abandoned", "voicemail", "missed")
 DROP = "drop"  # a value mapped to `drop` removes its row (a test call, an internal line)
 UNITS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0, "milliseconds": 0.001,
@@ -137,7 +140,8 @@ def _fold(value: Any) -> str:
 
 
 def mapping_path(name: str) -> Path:
-    """A preset of configs/columns/ (or the user's own columns/ folder) by name, or a file."""
+    """A preset of configs/column_mapping/ (or the user's own column_mapping/ folder) by
+    name, or a file."""
     from ..paths import config_file, config_options
 
     path = Path(str(name)).expanduser()
@@ -145,10 +149,10 @@ def mapping_path(name: str) -> Path:
         if not path.is_file():
             raise FitError(f"columns: {name}: no such mapping file")
         return path
-    found = config_file("columns", str(name))
+    found = config_file(GROUP, str(name))
     if found is None:
         raise FitError(f"columns: unknown mapping '{name}' (allowed: "
-                       f"{', '.join(config_options('columns'))}, or the path of a YAML file)")
+                       f"{', '.join(config_options(GROUP))}, or the path of a YAML file)")
     return found
 
 

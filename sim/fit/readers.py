@@ -12,6 +12,8 @@ What can go wrong, and what happens (issue 16, item 5):
   `response_before_inquiry`. Above that share the fit stops with one line naming the
   commonest cause, its column, the first bad lines and (for a value the mapping lacks) the
   value, so it can be added.
+- Lines starting with `#` before the header are a preamble, skipped (an export's title,
+  or a note such as "synthetic data").
 - Exact duplicate rows are dropped and counted; rows the filter leaves out and rows whose
   value the mapping sends to `drop` are counted apart (they are not problems).
 
@@ -118,6 +120,8 @@ def raw_rows(path: Path, sec: Section) -> tuple[list[str], list[list[str]], list
             if not rec or all(not v.strip() for v in rec):
                 continue
             if header is None:
+                if rec[0].lstrip().startswith("#"):  # a preamble line before the header
+                    continue
                 header = [h.strip() for h in rec]
                 continue
             rows.append(rec)
