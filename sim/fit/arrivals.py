@@ -81,13 +81,13 @@ def exposure_by_hour(first_day: pd.Timestamp, last_day: pd.Timestamp,
                                  nonexistent="shift_forward")
         secs = aware.tz_convert("UTC").as_unit("ns").asi8 / 1e9
         lengths = np.diff(secs) / 3600.0
-    how = grid[:-1].dayofweek.to_numpy() * 24 + grid[:-1].hour.to_numpy()
+    how = grid[:-1].day_of_week.to_numpy() * 24 + grid[:-1].hour.to_numpy()
     return np.bincount(how, weights=lengths, minlength=HOURS_PER_WEEK)
 
 
 def counts_by_hour(local_times) -> np.ndarray:
     t = pd.DatetimeIndex(local_times)
-    how = t.dayofweek.to_numpy() * 24 + t.hour.to_numpy()
+    how = t.day_of_week.to_numpy() * 24 + t.hour.to_numpy()
     return np.bincount(how, minlength=HOURS_PER_WEEK).astype(float)
 
 

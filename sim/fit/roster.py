@@ -68,7 +68,7 @@ def _windows(times: pd.Series, dates_per_weekday: dict[int, int]) -> dict[int, t
     frame = pd.DataFrame({"date": t.normalize(), "minute": t.hour * 60 + t.minute
                           + t.second / 60.0})
     daily = frame.groupby("date")["minute"].agg(["min", "max"])
-    daily["weekday"] = pd.DatetimeIndex(daily.index).dayofweek
+    daily["weekday"] = pd.DatetimeIndex(daily.index).day_of_week
     worked = {int(wd): rows for wd, rows in daily.groupby("weekday")
               if len(rows) * 2 >= max(dates_per_weekday.get(int(wd), 1), 1)}
     if not worked:
@@ -110,7 +110,7 @@ def _concurrency(answered: pd.DataFrame) -> dict[int, int]:
     events["date"] = pd.DatetimeIndex(events["at"]).normalize()
     peak = events.groupby("date")["busy"].max()
     out = {}
-    for wd, values in peak.groupby(pd.DatetimeIndex(peak.index).dayofweek):
+    for wd, values in peak.groupby(pd.DatetimeIndex(peak.index).day_of_week):
         out[int(wd)] = max(1, int(np.quantile(values.to_numpy(), 0.9)))
     return out
 
@@ -125,7 +125,7 @@ def fit_roster(calls: pd.DataFrame) -> list[Shift]:
                            if "hold_seconds" in answered else 0, unit="s")
     at = pd.DatetimeIndex(answered["started_at"]) + hold
     all_dates = pd.DatetimeIndex(calls["started_at"]).normalize().unique()
-    per_weekday = pd.Series(all_dates.dayofweek).value_counts().to_dict()
+    per_weekday = pd.Series(all_dates.day_of_week).value_counts().to_dict()
     shifts: list[Shift] = []
     agents = answered["agent"].fillna("").astype(str) if "agent" in answered else None
     if agents is not None and (agents != "").mean() > 0.5:
