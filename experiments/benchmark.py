@@ -3,6 +3,7 @@
     python -m experiments.benchmark                      # the full benchmark (a few minutes)
     python -m experiments.benchmark --profile            # and cProfile the two leadsim runs
     python -m experiments.benchmark --mmc-days 2 --market-days 5 --sweep-days 2 --repeat 1
+    python -m experiments.benchmark --fit                # a year of records, read and fitted
 
 The question. A leadsim run costs more than the cheapest SimPy model of the same queue
 (interest curves, shopping lists, staff rosters, records). How much more, per customer and
@@ -419,6 +420,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--profile", action="store_true",
                    help="also cProfile the leadsim mmc and market runs")
     p.add_argument("--top", type=int, default=20, help="functions shown per profile")
+    p.add_argument("--fit", action="store_true",
+                   help="only the fit's scale row: a year of records read and fitted "
+                   "(experiments/fit_benchmark.py)")
+    p.add_argument("--fit-calls", type=int, default=50_000, help="calls in the --fit year")
+    p.add_argument("--fit-inquiries", type=int, default=20_000,
+                   help="inquiries in the --fit year")
     p.add_argument("--out", default="results/benchmark",
                    help="folder for <timestamp>/benchmark.csv (default results/benchmark)")
     args = p.parse_args(argv)
@@ -437,6 +444,11 @@ def main(argv: list[str] | None = None) -> Path:
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     out = Path(args.out) / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    if args.fit:
+        from experiments.fit_benchmark import fit_row
+
+        fit_row(args.fit_calls, args.fit_inquiries, args.repeat, out)
+        return out / "benchmark.csv"
     out.mkdir(parents=True, exist_ok=True)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     mmc_cfg = sim.load_config(["scenario=mmc", f"scenario.days={args.mmc_days}",

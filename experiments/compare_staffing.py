@@ -497,8 +497,9 @@ def write_outputs(out: Path, comp: Comparison, configs: dict, settings: dict) ->
     within = target["answered_within_seconds"] / 60.0
     focal = {p: configs[p].practices[FOCAL] for p in comp.plans}
     phone_rate = comp.by_hour[base][0]
-    need = erlang_hint(phone_rate, focal[base].handling.call_minutes,
-                       configs[base].prospect.hold_patience_minutes, within,
+    # the focal practice's own callers' patience when it has one (a fitted practice)
+    patience = focal[base].hold_patience_minutes or configs[base].prospect.hold_patience_minutes
+    need = erlang_hint(phone_rate, focal[base].handling.call_minutes, patience, within,
                        target["service_level"], target["max_abandon"])
     rosters = {p: roster_by_hour(focal[p]) for p in comp.plans}
     hint = pd.DataFrame({"hour_of_week": np.arange(HOURS_PER_WEEK),
@@ -547,7 +548,7 @@ def write_outputs(out: Path, comp: Comparison, configs: dict, settings: dict) ->
         rosters=rosters,
         target=target,
         handle_minutes=focal[base].handling.call_minutes,
-        patience_minutes=configs[base].prospect.hold_patience_minutes,
+        patience_minutes=patience,
         patient_share=focal[base].patient_share,
         wage_overhead=settings["wage_overhead"],
         prospects_per_day=configs[base].market.prospects_per_day,

@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                 "compare staffing plans for the focal practice: which pays for itself"),
     "speed-to-lead": ("experiments.speed_to_lead", "main",
                       "the teaching figure: bookings against the first-response delay"),
+    "fit": ("experiments.fit_practice", "main",
+            "fit a practice of your own to its call log and inquiry export, back-tested"),
     "sweep-summary": ("sim.sweep_summary", "main",
                       "means and intervals over the seeds of a finished sweep"),
     "benchmark": ("experiments.benchmark", "main",

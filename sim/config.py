@@ -74,6 +74,13 @@ class ServiceHours(str, Enum):
     nights = "nights"
 
 
+class TalkDistribution(str, Enum):
+    """The distribution of a conversation's length (its mean is handling.call_minutes)."""
+
+    exponential = "exponential"
+    lognormal = "lognormal"  # long right tail: what most real call logs show (leadsim fit)
+
+
 class ScenarioKind(str, Enum):
     market = "market"  # the competitive market of DESIGN.md
     mmc = "mmc"  # one phone line, M/M/c+M: the Erlang A validation case
@@ -130,11 +137,20 @@ class PolicyConfig:
 
 @dataclass
 class HandlingConfig:
-    """Mean minutes of staff time per piece of work (exponentially distributed)."""
+    """Mean minutes of staff time per piece of work (exponentially distributed, apart from
+    conversations when `call_distribution` says otherwise)."""
 
     call_minutes: float = 8.0  # a conversation: qualify, answer questions, book
     attempt_minutes: float = 2.0  # an attempt that reaches nobody (dial, voicemail, note)
     message_minutes: float = 4.0  # a written reply that is not yet a conversation
+    # A conversation's length: exponential with mean call_minutes, or lognormal with that
+    # mean and `call_sigma` the standard deviation of its logarithm (`leadsim fit` picks the
+    # one that fits the practice's call log better).
+    call_distribution: TalkDistribution = TalkDistribution.exponential
+    call_sigma: float = 1.0
+
+
+HANDLING_MINUTES = ("call_minutes", "attempt_minutes", "message_minutes")
 
 
 @dataclass
@@ -195,6 +211,24 @@ class ReputationConfig:
 
 
 @dataclass
+class WeekProfile:
+    """Relative inquiries in each hour of the week, local time: 24 weights a day, 00:00-01:00
+    first. Only the shape counts (the volume is set elsewhere)."""
+
+    mon: list[float] = field(default_factory=list)
+    tue: list[float] = field(default_factory=list)
+    wed: list[float] = field(default_factory=list)
+    thu: list[float] = field(default_factory=list)
+    fri: list[float] = field(default_factory=list)
+    sat: list[float] = field(default_factory=list)
+    sun: list[float] = field(default_factory=list)
+
+    def hours(self) -> list[float]:
+        """The 168 weights, Monday 00:00 first."""
+        return [float(v) for d in ALL_DAYS for v in getattr(self, d.value)]
+
+
+@dataclass
 class PracticeConfig:
     """A practice: channels it monitors, hours, roster, policy, services and economics."""
 
@@ -215,6 +249,23 @@ class PracticeConfig:
     reputation: ReputationConfig = field(default_factory=ReputationConfig)
     # Pull of the practice's marketing and location, before reputation (1 = average).
     marketing_weight: float = 1.0
+    # This practice's callers on hold: mean patience (minutes, exponential) and the share of
+    # those who hang up or find the line closed who leave a voicemail. None: the prospect
+    # profile's (prospect.hold_patience_minutes, prospect.voicemail_share).
+    hold_patience_minutes: float | None = None
+    voicemail_share: float | None = None
+    # The practice's own volume: "we receive about this many inquiries a month" per channel
+    # (empty: not given). In the focal slot `alpha` it sets the market's prospects_per_day
+    # and channel_mix so that this practice receives that volume in expectation (see
+    # sim/volume.py): channels not listed keep the market's own volume.
+    inquiries_per_month: dict[str, float] = field(default_factory=dict)
+    # Per channel: inquiries this practice receives per prospect of the market on that
+    # channel, as `leadsim fit` measures it by simulation (empty: leadsim computes the share
+    # of prospects who put the practice on their shopping list at the start of a run).
+    inquiry_share: dict[str, float] = field(default_factory=dict)
+    # When the practice's inquiries come, per channel (empty: leadsim's built-in profiles).
+    # In the focal slot `alpha` it is the market's profile for those channels.
+    inquiry_profile: dict[str, WeekProfile] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- plans
@@ -400,6 +451,10 @@ class MarketConfig:
     shopping_list: list[float] = field(default_factory=lambda: [0.429, 0.255, 0.196, 0.12])
     # Prospects contacting several practices spread the inquiries over this many minutes.
     inquiry_spread_minutes: float = 30.0
+    # When prospects inquire, per channel (empty: leadsim's built-in profiles: phone in
+    # office hours, online channels in the evenings and at weekends). Set from the focal
+    # practice's `inquiry_profile` when it has one.
+    hour_of_week: dict[str, WeekProfile] = field(default_factory=dict)
 
 
 EXPERIENCES = ["good", "neutral", "bad"]
@@ -600,6 +655,15 @@ def _distribution(values: dict[str, float] | list[float], key: str) -> None:
     _check(total > 0, key, values, "weights >= 0 with a positive sum")
 
 
+def _week_profile(profile: WeekProfile, key: str) -> None:
+    for day in ALL_DAYS:
+        values = list(getattr(profile, day.value))
+        _check(len(values) == 24, f"{key}.{day.value}", values, "24 weights, 00:00 first")
+        for h, v in enumerate(values):
+            _non_negative(v, f"{key}.{day.value}[{h}]")
+    _check(sum(profile.hours()) > 0, key, "all zero", "weights with a positive sum")
+
+
 def validate_practice(p: PracticeConfig, key: str) -> None:
     _check(len(p.channels) == len(set(p.channels)), f"{key}.channels", p.channels, "no repeats")
     for i, hours in enumerate(p.opening_hours):
@@ -618,8 +682,23 @@ def validate_practice(p: PracticeConfig, key: str) -> None:
     _share(p.patient_share, f"{key}.patient_share")
     _check(p.patient_share < 1, f"{key}.patient_share", p.patient_share, "a share below 1")
     _positive(p.patient_task_minutes, f"{key}.patient_task_minutes")
-    for f in fields(HandlingConfig):
-        _positive(getattr(p.handling, f.name), f"{key}.handling.{f.name}")
+    for name in HANDLING_MINUTES:
+        _positive(getattr(p.handling, name), f"{key}.handling.{name}")
+    _positive(p.handling.call_sigma, f"{key}.handling.call_sigma")
+    if p.hold_patience_minutes is not None:
+        _positive(p.hold_patience_minutes, f"{key}.hold_patience_minutes")
+    if p.voicemail_share is not None:
+        _share(p.voicemail_share, f"{key}.voicemail_share")
+    for table in ("inquiries_per_month", "inquiry_share", "inquiry_profile"):
+        for channel in getattr(p, table):
+            _check(channel in CHANNELS, f"{key}.{table}.{channel}", channel, ", ".join(CHANNELS))
+    for channel, v in p.inquiries_per_month.items():
+        _non_negative(v, f"{key}.inquiries_per_month.{channel}")
+    for channel, v in p.inquiry_share.items():
+        _check(isinstance(v, int | float) and 0 < v <= 1, f"{key}.inquiry_share.{channel}", v,
+               "a share above 0, at most 1")
+    for channel, profile in p.inquiry_profile.items():
+        _week_profile(profile, f"{key}.inquiry_profile.{channel}")
     pol = p.policy
     _non_negative(pol.first_response_delay_minutes, f"{key}.policy.first_response_delay_minutes")
     _count(pol.max_attempts, f"{key}.policy.max_attempts", 1)
@@ -865,6 +944,9 @@ def validate(cfg: Config) -> Config:
         _check(name in CHANNELS, f"market.channel_mix.{name}", name, ", ".join(CHANNELS))
     _distribution(m.shopping_list, "market.shopping_list")
     _non_negative(m.inquiry_spread_minutes, "market.inquiry_spread_minutes")
+    for channel, profile in m.hour_of_week.items():
+        _check(channel in CHANNELS, f"market.hour_of_week.{channel}", channel, ", ".join(CHANNELS))
+        _week_profile(profile, f"market.hour_of_week.{channel}")
     pr = cfg.prospect
     _curve(pr.reach, "prospect.reach")
     _curve(pr.ready, "prospect.ready")
@@ -889,7 +971,7 @@ def to_config(obj: Any) -> Config:
     """A composed DictConfig (or a Config already) to a validated `Config`, its plan
     applied to the focal practice (`apply`: once; a plan marked applied is not again)."""
     if isinstance(obj, Config):
-        return apply(validate(obj))
+        return resolve(apply(validate(obj)))
     from omegaconf import OmegaConf  # local: keep this module free of Hydra at import
 
     try:
@@ -899,7 +981,24 @@ def to_config(obj: Any) -> Config:
     if not is_dataclass(cfg) or not isinstance(cfg, Config):
         raise ConfigError("config: the composed config is not a leadsim Config")
     _no_unknown_keys(cfg, "")
-    return apply(validate(cfg))
+    return resolve(apply(validate(cfg)))
+
+
+FOCAL_SLOT = PLAN_SLOT  # the practice whose own volume and profile set the market's
+
+
+def resolve(cfg: Config) -> Config:
+    """Settings that follow from others: when the focal practice (slot `alpha`) gives its
+    own inquiries a month or when they come, the market's volume, channel mix and hour
+    profile follow (sim/volume.py). Changes `cfg` in place and returns it; resolving twice
+    gives the same config."""
+    focal = cfg.practices.get(FOCAL_SLOT)
+    if cfg.scenario.kind == ScenarioKind.market and focal is not None and (
+            focal.inquiries_per_month or focal.inquiry_profile):
+        from .volume import resolve_market
+
+        resolve_market(cfg, FOCAL_SLOT)
+    return cfg
 
 
 def _no_unknown_keys(obj: Any, path: str) -> None:

@@ -45,6 +45,9 @@ class RunResult:
     # The run's config, or anything returning its YAML: made into text only when saved
     # (turning a config into YAML costs more than a short run).
     config_yaml: object = None
+    # Every piece of staff work (staff_id, kind, start, end) when the run recorded it
+    # (`record_activity: true`); not saved.
+    activity: pd.DataFrame | None = None
 
     @classmethod
     def from_records(cls, records: dict, scenario: dict | None = None,
@@ -71,7 +74,11 @@ class RunResult:
             summary.update(mmc_summary(inquiries, staff, records, scenario))
         extra, prospects = reputation.tidy(records.get("tables", {}), inquiries, prospects)
         summary.update(reputation.summary_metrics(records, prospects, extra))
-        return cls(inquiries, prospects, daily, staff, summary, extra, config_yaml)
+        activity = None
+        if records.get("activity") is not None:
+            activity = pd.DataFrame(records["activity"],
+                                    columns=["staff_id", "kind", "start", "end"])
+        return cls(inquiries, prospects, daily, staff, summary, extra, config_yaml, activity)
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write the output contract into `directory`, each file atomically: a file is

@@ -46,9 +46,14 @@ _ONLINE_WEEKEND = {h: 1.5 * w for h, w in _ONLINE_DAY.items()} | {10: 1.9, 11: 2
 ONLINE_PROFILE = _weekly_profile(_ONLINE_DAY, _ONLINE_WEEKEND, _ONLINE_WEEKEND, rest=0.2)
 
 
-def hour_of_week_profile(channel: str) -> np.ndarray:
-    """Relative arrival intensity per hour of the week (sums to 1)."""
-    profile = PHONE_PROFILE if channel == "phone" else ONLINE_PROFILE
+def hour_of_week_profile(channel: str, own: dict | None = None) -> np.ndarray:
+    """Relative arrival intensity per hour of the week (sums to 1): the channel's profile in
+    `own` (168 weights, or a config's WeekProfile) if it has one, else the built-in one."""
+    given = (own or {}).get(channel)
+    if given is not None:
+        profile = np.asarray(given.hours() if hasattr(given, "hours") else given, dtype=float)
+    else:
+        profile = PHONE_PROFILE if channel == "phone" else ONLINE_PROFILE
     return profile / profile.sum()
 
 
@@ -81,22 +86,29 @@ class DailyArrivals:
     """Draws each day's organic prospects: arrival times, channels and personal draws."""
 
     def __init__(self, streams, channel_mix: dict, prospects_per_day: float,
-                 n_practices: int, patience_mean: float):
+                 n_practices: int, patience_mean, profiles: dict | None = None):
         names = list(channel_mix)
         shares = np.array([channel_mix[c] for c in names], dtype=float)
         shares /= shares.sum()
         self.channels = names
+        self.profiles = dict(profiles or {})
         # expected arrivals per hour of week, per channel: weekly volume x share x profile
         weekly = 7.0 * prospects_per_day
         self.hourly_rate = np.vstack(
-            [weekly * s * hour_of_week_profile(c) for c, s in zip(names, shares)]
+            [weekly * s * self.profile(c) for c, s in zip(names, shares)]
         )
         self.n_practices = n_practices
-        self.patience_mean = patience_mean
+        # mean hold patience: one number, or one per practice (the practice's own callers)
+        self.patience_mean = (patience_mean if np.ndim(patience_mean) == 0
+                              else np.asarray(patience_mean, dtype=float))
         self._arrivals = streams("arrivals")
         self._list = streams("traits.shopping")
         self._contact = streams("traits.contact")
         self._booking = streams("traits.booking")
+
+    def profile(self, channel: str) -> np.ndarray:
+        """The channel's hour-of-week profile in this market (sums to 1)."""
+        return hour_of_week_profile(channel, self.profiles)
 
     def day(self, day: int) -> list[tuple[float, str, ProspectDraws]]:
         """The organic prospects of one day, in arrival order."""

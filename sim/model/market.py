@@ -37,7 +37,7 @@ from .inquiry import Inquiry
 from .practice import Practice
 from .prospect import Curve, Prospect
 from .reputation import REPUTATION_REPORTERS, ReputationModel
-from .streams import Exponentials, Streams
+from .streams import Exponentials, LogNormals, Streams
 
 PRACTICE_REPORTERS = {
     "practice": "slot",
@@ -115,8 +115,12 @@ class LeadMarket(mesa.Model):
         for index, (slot, pcfg) in enumerate(practices.items()):
             handling = Exponentials(self.streams(f"handling.{slot}"))
             patients = self.streams(f"patients.{slot}")
+            talk = handling  # conversations from the same draws, unless they are lognormal
+            if str(getattr(pcfg.handling.call_distribution, "value",
+                           pcfg.handling.call_distribution)) == "lognormal":
+                talk = LogNormals(self.streams(f"talk.{slot}"), pcfg.handling.call_sigma)
             self.practices.append(Practice(self, slot, index, copy.deepcopy(pcfg), handling,
-                                           patients))
+                                           patients, talk))
         self.reputation = ReputationModel(self, config.reputation)
         self._on_spread = self._spread_inquiry  # one bound method, not a lambda per inquiry
         self.datacollector = DataCollector(agenttype_reporters={Practice: PRACTICE_REPORTERS})
@@ -128,9 +132,12 @@ class LeadMarket(mesa.Model):
             self._on_call = self._call_arrives  # one bound method, not one per caller
             self._next_call()
         else:
+            own = [p.hold_patience_minutes for p in practices.values()]
+            patience = (prospect.hold_patience_minutes if all(v is None for v in own) else
+                        [prospect.hold_patience_minutes if v is None else v for v in own])
             self.arrivals = DailyArrivals(
                 self.streams, config.market.channel_mix, config.market.prospects_per_day,
-                len(self.practices), prospect.hold_patience_minutes,
+                len(self.practices), patience, config.market.hour_of_week,
             )
             shares = [float(w) for w in config.market.shopping_list]
             total = sum(shares)

@@ -41,11 +41,12 @@ DAYS_PER_MONTH = 365.25 / 12
 class Practice(mesa.Agent):
     """A practice with its staff, policy, services, economics and reputation.
 
-    Parameters: the model, its slot name and index in the market, its PracticeConfig, and
-    the exponential-variate source for handling times.
+    Parameters: the model, its slot name and index in the market, its PracticeConfig, the
+    exponential-variate source for handling times, the stream of patients at the desk, and
+    the source of conversations' lengths (default: the handling times' own).
     """
 
-    def __init__(self, model, slot, index, cfg, handling_times, patient_stream):
+    def __init__(self, model, slot, index, cfg, handling_times, patient_stream, talk_times=None):
         super().__init__(model)
         self.env = model.env
         self.slot = slot
@@ -58,6 +59,9 @@ class Practice(mesa.Agent):
         self.max_attempts = int(cfg.policy.max_attempts)
         self.first_delay = float(cfg.policy.first_response_delay_minutes)
         self.exp = handling_times
+        self.talk = handling_times if talk_times is None else talk_times  # conversations
+        self.voicemail_share = (model.voicemail_share if cfg.voicemail_share is None
+                                else float(cfg.voicemail_share))
         self._patient_stream = patient_stream
         self.tasks = TaskLists(self.channels, cfg.policy.discipline)
         self.hold: deque = deque()
@@ -221,7 +225,7 @@ class Practice(mesa.Agent):
         self._voicemail_or_close(inq, self.env.now, UNANSWERED)
 
     def _voicemail_or_close(self, inq, at: float, outcome: str) -> None:
-        if inq.u_voicemail < self.model.voicemail_share:
+        if inq.u_voicemail < self.voicemail_share:
             inq.voicemail = True
             if self.policy.return_voicemails:
                 self.schedule_first_response(inq, at)
@@ -303,14 +307,14 @@ class Practice(mesa.Agent):
             else:
                 inq.attempts += 1
                 self._reached(inq, now)
-                duration = self.exp(handling.call_minutes)
+                duration = self.talk(handling.call_minutes)
         else:
             inq.attempts += 1
             if inq.first_attempt_at != inq.first_attempt_at:  # NaN: the first attempt
                 inq.first_attempt_at = now
             if inq.prospect.answers_attempt(inq, now):
                 self._reached(inq, now)
-                duration = self.exp(handling.call_minutes)
+                duration = self.talk(handling.call_minutes)
             elif inq.channel == "phone":
                 duration = self.exp(handling.attempt_minutes)
             else:

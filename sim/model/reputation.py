@@ -52,7 +52,8 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from .arrivals import choose_practices, hour_of_week_profile
+from ..volume import choice_weight
+from .arrivals import choose_practices
 from .clock import MINUTES_PER_DAY
 from .experience import (
     BAD,
@@ -268,10 +269,8 @@ class ReputationModel:
         live = self.feedback and self.enabled
         rating = practice.rating if live else rep.rating_start
         count = practice.review_count if live else rep.review_count_start
-        e = cfg.review_count_elasticity
-        size = (1.0 + count) / 61.0
-        w = (practice.cfg.marketing_weight * math.exp(cfg.rating_weight * (rating - 4.5))
-             * (math.sqrt(size) if e == 0.5 else size**e))
+        w = choice_weight(practice.cfg.marketing_weight, rating, count, cfg.rating_weight,
+                          cfg.review_count_elasticity)
         if live:
             if rep.badge_facebook:
                 w *= cfg.facebook_badge_boost
@@ -405,7 +404,7 @@ class ReputationModel:
         key = (channel, weekday)
         cdf = self._hour_cdf.get(key)
         if cdf is None:
-            profile = hour_of_week_profile(channel)[weekday * 24 : weekday * 24 + 24]
+            profile = self.market.arrivals.profile(channel)[weekday * 24 : weekday * 24 + 24]
             cdf = self._hour_cdf[key] = _cumulative(profile.tolist())
         return cdf
 

@@ -47,3 +47,24 @@ class Exponentials:
             # reversed so that pop() from the end yields the draws in order
             buf.extend(self._gen.standard_exponential(self._block)[::-1].tolist())
         return buf.pop() * mean
+
+
+class LogNormals:
+    """Lognormal variates with a given mean (`call(mean)`) and log-scale spread `sigma`,
+    drawn from a stream in blocks: mean x exp(sigma z - sigma^2 / 2), z standard normal."""
+
+    __slots__ = ("_gen", "_buf", "_block", "_sigma", "_shift")
+
+    def __init__(self, gen: np.random.Generator, sigma: float, block: int = 4096):
+        self._gen = gen
+        self._buf: list[float] = []
+        self._block = block
+        self._sigma = float(sigma)
+        self._shift = -0.5 * self._sigma**2
+
+    def __call__(self, mean: float) -> float:
+        buf = self._buf
+        if not buf:
+            z = self._gen.standard_normal(self._block)[::-1]
+            buf.extend(np.exp(self._sigma * z + self._shift).tolist())
+        return buf.pop() * mean
