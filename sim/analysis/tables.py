@@ -24,6 +24,9 @@ from .columns import count
 CHANNEL_ORDER = ["phone", "web_form", "email", "chat", "sms", "social_dm", "review_site"]
 # the parts of `staffing_cost` (and the answering service's calls), per practice and summed
 # over them for `market.*`
+# summary.json's `run.*` keys that are settings of the run, not measurements of it
+# (`run.prospects`, the prospects who arrived, varies with the seed: a metric)
+RUN_SETTINGS = ("run.kind", "run.seed", "run.days", "run.drain_days")
 COST_PARTS = ("wages", "answering_service_fees", "auto_responder_fees", "service_calls")
 
 
