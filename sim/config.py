@@ -773,6 +773,23 @@ def _typed(value: Any, hint: Any, key: str) -> Any:
     return value
 
 
+def _schema_type(key: str, root: Any = None) -> Any:
+    """The schema's type at a dotted key below `root` (default: Config): `practices.alpha`
+    -> PracticeConfig; None where the schema has no such key."""
+    hint: Any = Config if root is None else root
+    for part in [p for p in key.split(".") if p]:
+        origin = get_origin(hint)
+        if isinstance(hint, type) and is_dataclass(hint):
+            hint = _hints(hint).get(part)
+        elif origin in (dict, list):
+            hint = get_args(hint)[-1]
+        else:
+            return None
+        if hint is None:
+            return None
+    return hint
+
+
 def settings_block(cls: type, key: str) -> str:
     """What is allowed where a group of settings is expected (`answering_service: none`)."""
     names = [f.name for f in fields(cls)]
