@@ -153,3 +153,49 @@ def test_group_intervals_by_hand():
     assert wider["ci_low"] < first["ci_low"] and wider["ci_high"] > first["ci_high"]
     with pytest.raises(ValueError, match="no column 'nope'"):
         group_intervals(table, ["nope"], ["bookings"])
+
+
+def test_share_interval_is_the_t_interval_of_the_log_odds_by_hand():
+    """Three small booking rates, spread out: the plain t-interval leaves [0, 1]."""
+    from sim.analysis.stats import LOGIT_T, share_interval
+
+    p = np.array([0.01, 0.05, 0.002])
+    plain = t_interval(p)
+    assert plain.low < 0  # what sweep_summary printed before (ci_low -0.020 in the issue)
+    iv, method = share_interval(p)
+    z = np.log(p / (1 - p))
+    half = sps.t.ppf(0.975, 2) * z.std(ddof=1) / math.sqrt(3)
+    expit = lambda v: 1 / (1 + math.exp(-v))  # noqa: E731
+    assert method == LOGIT_T
+    assert iv.mean == pytest.approx(p.mean())
+    assert (iv.low, iv.high) == pytest.approx((expit(z.mean() - half), expit(z.mean() + half)))
+    assert 0 < iv.low < p.min() and p.max() < iv.high < 1
+
+
+def test_share_interval_at_zero_uses_the_count_or_clips():
+    from sim.analysis.stats import CLIPPED_T, EMPIRICAL_LOGIT_T, share_interval
+
+    p, n = np.array([0.0, 0.1, 0.05]), np.array([20.0, 30.0, 40.0])
+    iv, method = share_interval(p, counts=n)
+    k = p * n
+    z = np.log((k + 0.5) / (n - k + 0.5))  # Cox's empirical log-odds
+    half = sps.t.ppf(0.975, 2) * z.std(ddof=1) / math.sqrt(3)
+    assert method == EMPIRICAL_LOGIT_T
+    assert iv.low == pytest.approx(1 / (1 + math.exp(-(z.mean() - half))))
+    assert 0 < iv.low < iv.high < 1
+    clipped, method = share_interval(p)  # no count: the t-interval, clipped
+    assert method == CLIPPED_T and clipped.low == 0.0
+    assert clipped.high == pytest.approx(t_interval(p).high)
+    same, _ = share_interval([0.3, 0.3, 0.3])
+    assert (same.low, same.high) == pytest.approx((0.3, 0.3))
+    with pytest.raises(ValueError, match="outside"):
+        share_interval([0.2, 1.5])
+
+
+def test_group_intervals_names_the_method_and_keeps_shares_inside():
+    table = pd.DataFrame({"x": ["a"] * 3, "rate": [0.01, 0.05, 0.002],
+                          "inquiries": [100, 120, 90], "bookings": [1.0, 6.0, 0.0]})
+    out = group_intervals(table, ["x"], ["rate", "bookings"], shares={"rate": "inquiries"})
+    rate, bookings = out.iloc[0], out.iloc[1]
+    assert rate["interval"] == "t on log-odds" and rate["ci_low"] > 0
+    assert bookings["interval"] == "t" and bookings["ci_low"] < 0  # a count: the plain t

@@ -27,7 +27,32 @@ CHANNEL_ORDER = ["phone", "web_form", "email", "chat", "sms", "social_dm", "revi
 # summary.json's `run.*` keys that are settings of the run, not measurements of it
 # (`run.prospects`, the prospects who arrived, varies with the seed: a metric)
 RUN_SETTINGS = ("run.kind", "run.seed", "run.days", "run.drain_days")
+# The metrics that are shares of something (values in [0, 1]), by the last part of their
+# key, and the metric (under the same prefix) that counts what they are shares of; None
+# for a share of time. Used for intervals that stay inside [0, 1] (sim.sweep_summary).
+SHARES = {"answered_share": "inquiries", "contact_rate": "inquiries",
+          "booking_rate": "inquiries", "conversion_rate": "inquiries",
+          "utilisation": None, "lead_utilisation": None,
+          "prospects_booked_share": "prospects", "bad_reviews_service_share": "new_bad_reviews",
+          "bad_experience_share": None, "p_wait": "callers", "p_abandon": "callers"}
 COST_PARTS = ("wages", "answering_service_fees", "auto_responder_fees", "service_calls")
+
+
+def share_metrics(keys) -> dict[str, str | None]:
+    """Of these summary keys, the shares (`SHARES`), each with the key of the count it is a
+    share of when that is among `keys` too (else None)."""
+    keys = list(keys)
+    present = set(keys)
+    out = {}
+    for key in keys:
+        prefix, _, last = key.rpartition(".")
+        if last in SHARES:
+            count = SHARES[last]
+            if last == "prospects_booked_share":  # market.prospects_booked_share: run.prospects
+                prefix = "run"
+            full = f"{prefix}.{count}" if count and prefix else count
+            out[key] = full if full in present else None
+    return out
 
 
 def _finite(x) -> float | None:
