@@ -85,6 +85,7 @@ from sim.config import (
     Role,
     ScenarioKind,
     ShiftConfig,
+    strict,
     to_config,
 )
 
@@ -96,6 +97,7 @@ Z95 = 1.959963984540054
 # --------------------------------------------------------------------------- config
 
 
+@strict
 @dataclass
 class FocalConfig:
     """The practice that answers every inquiry at exactly the delay under test."""
