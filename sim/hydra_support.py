@@ -150,8 +150,11 @@ def _shape_wording(detail: str, key: str, cause: BaseException | None,
     name = re.sub(r"\[\d+\]$", "", key).rpartition(".")[2]
     parent = getattr(cause, "parent_node", None)
     index = re.search(r"\[(\d+)\]$", key)
-    if index and isinstance(parent, ListConfig) and int(index.group(1)) >= len(parent):
-        # `roster.1={...}` or `roster.3.staff=2` past the end of the list
+    past_end = (detail.startswith("list index out of range")  # roster.1={...}
+                or detail.endswith("value: {}"))  # roster.3.staff=2: an item made for it
+    # (a bad item of a list being assigned also fails at an index = the length so far)
+    if (past_end and index and isinstance(parent, ListConfig)
+            and int(index.group(1)) >= len(parent)):
         n, base = len(parent), key[: index.start()]
         have = (f"has {n} items (0 to {n - 1})" if n > 1 else
                 "has 1 item (0)" if n == 1 else "is empty")

@@ -72,6 +72,18 @@ def test_an_item_inside_the_list_can_still_be_set():
 
 
 @pytest.mark.parametrize(("override", "line"), [
+    # a bad item of a whole list fails at an index equal to the length so far: not "no item"
+    ("practices.alpha.channels=[phone,fax]", "practices.alpha.channels[1]: 'fax' is not "
+     "allowed (allowed: phone, web_form, email, chat, sms, social_dm, review_site)"),
+    ("practices.alpha.roster=[{staff: 1},none]", "practices.alpha.roster[1]: 'none' is not "
+     "allowed (allowed: a group of settings under roster[1]: days, start, end, role, staff, "
+     "hourly_wage)"),
+])
+def test_a_bad_item_of_a_whole_list_is_named_as_such(override, line):
+    assert line_of(lambda: sim.load_config([override])) == line
+
+
+@pytest.mark.parametrize(("override", "line"), [
     ("practices.alpha.roster=none", "practices.alpha.roster: 'none' is not allowed (allowed: "
      "a list in brackets, e.g. roster=[{...}])"),
     ("practices.alpha.channels=phone", "practices.alpha.channels: 'phone' is not allowed "
