@@ -73,6 +73,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.stats import Ratio, paired_ratio
 from sim.config import (
     ALL_DAYS,
     CHANNELS,
@@ -356,20 +357,11 @@ def study_odds(profile: str) -> list[str]:
     return [r for r in ("qualify_rate", "contact_rate", "booking_rate") if r in rates]
 
 
-@dataclass(frozen=True)
-class Ratio:
-    """A ratio between two delays (pooled over replications) and its 95% interval."""
-
-    value: float
-    low: float
-    high: float
-    replications: int
-
-
 def ratio_interval(counts: pd.DataFrame, rate: str, a: float, b: float, kind: str = "rate",
                    confidence: float = 0.95) -> Ratio:
     """`rate` at delay a over delay b (kind "rate": the ratio of the pooled rates; "odds":
-    of their odds) and its interval, paired by replication (`paired_ratio`)."""
+    of their odds) and its interval, paired by replication (sim.analysis.stats
+    .paired_ratio)."""
     col = RATE_COUNTS[rate]
     at = {d: counts[counts["delay_minutes"] == d].set_index("replication").sort_index()
           for d in (a, b)}
@@ -377,35 +369,6 @@ def ratio_interval(counts: pd.DataFrame, rate: str, a: float, b: float, kind: st
     ka, na = (at[a].loc[reps, c].to_numpy(dtype=float) for c in (col, "n_inquiries"))
     kb, nb = (at[b].loc[reps, c].to_numpy(dtype=float) for c in (col, "n_inquiries"))
     return paired_ratio(ka, na, kb, nb, kind, confidence)
-
-
-def paired_ratio(ka, na, kb, nb, kind: str = "rate", confidence: float = 0.95) -> Ratio:
-    """The ratio of pooled rates (or odds) of k events in n inquiries at two delays, one
-    entry per replication, and its interval: the Student t-interval of the per-replication
-    log ratios, exponentiated (both delays of a replication meet the same prospects). Half
-    a count is added to every count when one is 0 (or a delay's every inquiry, for odds),
-    so that each log ratio is finite."""
-    from sim.analysis.stats import t_interval
-
-    ka, na, kb, nb = (np.asarray(v, dtype=float) for v in (ka, na, kb, nb))
-    pa, pb = ka.sum() / na.sum(), kb.sum() / nb.sum()
-    if kind == "odds":
-        value = (odds(pa) / odds(pb) if 0 < pb < 1 and 0 < pa < 1 else
-                 math.inf if pb == 0 and 0 < pa < 1 else math.nan)
-    else:
-        value = pa / pb if pb > 0 else (math.inf if pa > 0 else math.nan)
-    if ka.size < 2:
-        return Ratio(float(value), math.nan, math.nan, int(ka.size))
-    edge = (ka == 0) | (kb == 0)
-    if kind == "odds":
-        edge |= (ka == na) | (kb == nb)
-    c = 0.5 if edge.any() else 0.0
-    if kind == "odds":
-        logs = np.log((ka + c) / (na - ka + c)) - np.log((kb + c) / (nb - kb + c))
-    else:
-        logs = np.log((ka + c) / (na + c)) - np.log((kb + c) / (nb + c))
-    iv = t_interval(logs, confidence)
-    return Ratio(float(value), math.exp(iv.low), math.exp(iv.high), int(ka.size))
 
 
 def _times(x: float) -> str:
@@ -421,7 +384,8 @@ FEW = 10
 def _with_interval(label: str, r: Ratio, few: str = "") -> str:
     """`bookings 62x (95% CI 12-139x; 2 bookings at 30 min)`; with no events at the later
     delay the ratio has no value, only its interval (the counts plus one half)."""
-    ci = (f"95% CI {_times(r.low)[:-1]}-{_times(r.high)}" if r.replications >= 2 else "")
+    ci = (f"95% CI {_times(r.low)[:-1]}-{_times(r.high)}"
+          if r.replications >= 2 and math.isfinite(r.low) and math.isfinite(r.high) else "")
     if not math.isfinite(r.value):
         inside = "; ".join(x for x in (f"ratio: {ci}" if ci else "", few) if x)
         return f"{label} ({inside})" if inside else label

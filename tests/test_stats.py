@@ -199,3 +199,23 @@ def test_group_intervals_names_the_method_and_keeps_shares_inside():
     rate, bookings = out.iloc[0], out.iloc[1]
     assert rate["interval"] == "t on log-odds" and rate["ci_low"] > 0
     assert bookings["interval"] == "t" and bookings["ci_low"] < 0  # a count: the plain t
+
+
+def test_the_ratio_interval_covers_the_true_ratio_95_percent_of_the_time():
+    """Binomial replications with known rates (4 replications of 400 inquiries, 30% vs
+    10%): the paired t-interval of the log ratio holds the true ratio (3; odds ratio 3.86)
+    about 95% of the time (4,000 experiments: a standard error of 0.35 points). A normal
+    quantile in place of t's (3 degrees of freedom) covers 86% (measured, same draws)."""
+    from sim.analysis.stats import paired_ratio
+
+    rng = np.random.default_rng(7)
+    hits, odds_hits, trials = 0, 0, 4000
+    n = np.full(4, 400)
+    true_odds = (0.3 / 0.7) / (0.1 / 0.9)
+    for _ in range(trials):
+        ka, kb = rng.binomial(400, 0.3, 4), rng.binomial(400, 0.1, 4)
+        r, o = paired_ratio(ka, n, kb, n), paired_ratio(ka, n, kb, n, "odds")
+        hits += r.low <= 3.0 <= r.high
+        odds_hits += o.low <= true_odds <= o.high
+    assert 0.935 <= hits / trials <= 0.965, hits / trials
+    assert 0.935 <= odds_hits / trials <= 0.965, odds_hits / trials

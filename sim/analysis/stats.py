@@ -25,6 +25,11 @@ empirical log-odds log((k_r + 1/2) / (n_r - k_r + 1/2)) is used for every replic
 (Cox 1970), and without a count the plain t-interval is clipped to [0, 1]. The mean
 reported is still the plain mean of the shares.
 
+A ratio of two rates measured on the same replications (booking rates at two delays of
+the first response) is treated the same way on the log scale: `paired_ratio` takes the
+t-interval of the per-replication log ratios, log(k_a,r / n_a,r) - log(k_b,r / n_b,r),
+and exponentiates it (for odds, log(k / (n - k)) in place of log(k / n)).
+
 The input everywhere is a tidy table of replications: one row per (plan, replication),
 a `plan` column, a `replication` column, and one column per metric.
 """
@@ -38,9 +43,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["Interval", "compare_plans", "group_intervals", "paired_difference",
-           "share_interval", "t_interval", "unpaired_difference", "COMPARISON_COLUMNS",
-           "GROUP_COLUMNS", "T", "LOGIT_T", "EMPIRICAL_LOGIT_T", "CLIPPED_T"]
+__all__ = ["Interval", "Ratio", "compare_plans", "group_intervals", "paired_difference",
+           "paired_ratio", "share_interval", "t_interval", "unpaired_difference",
+           "COMPARISON_COLUMNS", "GROUP_COLUMNS", "T", "LOGIT_T", "EMPIRICAL_LOGIT_T", "CLIPPED_T"]
 
 COMPARISON_COLUMNS = ["plan", "metric", "mean", "diff_vs_baseline", "ci_low", "ci_high",
                       "replications"]
@@ -129,6 +134,50 @@ def share_interval(values, confidence: float = 0.95, counts=None) -> tuple[Inter
 
 def _expit(z: float) -> float:
     return float(stats.logistic.cdf(z))
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A ratio of two pooled rates (or odds), two plans' or two delays', and its interval
+    from `replications` paired replications (NaN with fewer than two)."""
+
+    value: float
+    low: float
+    high: float
+    replications: int
+
+
+def paired_ratio(ka, na, kb, nb, kind: str = "rate", confidence: float = 0.95) -> Ratio:
+    """The ratio of pooled rates (or odds) of k events in n trials, a over b, one entry per
+    replication, and its interval: the Student t-interval of the per-replication log
+    ratios, exponentiated (a and b of a replication share their random numbers). Half
+    a count is added to every count when one is 0 (or, for odds, equals its n), so that
+    each log ratio is finite."""
+    ka, na, kb, nb = (np.asarray(v, dtype=float) for v in (ka, na, kb, nb))
+    if kind not in ("rate", "odds"):
+        raise ValueError(f"paired_ratio: kind {kind!r} (allowed: 'rate', 'odds')")
+    pa, pb = ka.sum() / na.sum(), kb.sum() / nb.sum()
+
+    def odds(p):
+        return p / (1 - p)
+
+    if kind == "odds":
+        value = (odds(pa) / odds(pb) if 0 < pb < 1 and 0 < pa < 1 else
+                 math.inf if pb == 0 and 0 < pa < 1 else math.nan)
+    else:
+        value = pa / pb if pb > 0 else (math.inf if pa > 0 else math.nan)
+    if ka.size < 2:
+        return Ratio(float(value), math.nan, math.nan, int(ka.size))
+    edge = (ka == 0) | (kb == 0)
+    if kind == "odds":
+        edge |= (ka == na) | (kb == nb)
+    c = 0.5 if edge.any() else 0.0
+    if kind == "odds":
+        logs = np.log((ka + c) / (na - ka + c)) - np.log((kb + c) / (nb - kb + c))
+    else:
+        logs = np.log((ka + c) / (na + c)) - np.log((kb + c) / (nb + c))
+    iv = t_interval(logs, confidence)
+    return Ratio(float(value), math.exp(iv.low), math.exp(iv.high), int(ka.size))
 
 
 def paired_difference(x, baseline, confidence: float = 0.95) -> Interval:
