@@ -291,16 +291,11 @@ class Comparison:
 
 
 def workers(n_jobs: int, n_tasks: int) -> int:
-    """Worker processes for `n_tasks` runs: `n_jobs`, or one per core (as joblib counts
-    them, container CPU limits included) for -1; never more than the runs."""
-    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or (n_jobs < 1 and n_jobs != -1):
-        raise ValueError(f"n_jobs: {n_jobs!r} is not allowed (allowed: -1 for one worker per "
-                         "core, or a whole number >= 1)")
-    if n_jobs == -1:
-        from joblib import cpu_count
+    """Worker processes for `n_tasks` runs (sim.replications.workers): `n_jobs`, or one per
+    core for -1; never more than the runs."""
+    from sim.replications import workers as count
 
-        n_jobs = cpu_count()
-    return max(1, min(n_jobs, n_tasks))
+    return count(n_jobs, n_tasks)
 
 
 def _task(cfg, plan: str, r: int, seed: int, within: float):
@@ -313,7 +308,7 @@ def run_comparison(configs: dict, replications: int, seed: int = 0, n_jobs: int 
     plan (common random numbers). `configs` maps a plan label to its sim Config. `n_jobs`:
     worker processes (1: in this process; -1: one per core); the results do not depend
     on it."""
-    from tqdm import tqdm
+    from sim.replications import map_tasks
 
     plans = list(configs)
     if replications < 2:
@@ -322,23 +317,9 @@ def run_comparison(configs: dict, replications: int, seed: int = 0, n_jobs: int 
              for r in range(replications) for p in plans]
     n_jobs = workers(n_jobs, len(tasks))
     t0 = time.perf_counter()
-    bar = tqdm(total=len(tasks), unit="run", desc="simulating plans", disable=not progress,
-               file=sys.stderr)
-    results = {}
-    if n_jobs > 1:
-        from joblib import Parallel, delayed
-
-        gen = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-            delayed(_task)(*t) for t in tasks)
-        for plan, r, out in gen:
-            results[plan, r] = out
-            bar.update()
-    else:
-        for t in tasks:
-            plan, r, out = _task(*t)
-            results[plan, r] = out
-            bar.update()
-    bar.close()
+    # the same runner as sim.replicate / sim.compare: results in task order, any n_jobs
+    done = map_tasks(_task, tasks, n_jobs, progress, desc="simulating plans")
+    results = {(plan, r): out for plan, r, out in done}
     elapsed = time.perf_counter() - t0
     days = next(iter(configs.values())).market.days
     rows, frt, by_hour = [], [], {}

@@ -46,6 +46,17 @@ Per delay d the table has, pooled over replications:
 - `<rate>_ci_low`, `<rate>_ci_high`  95% Wilson score interval;
 - `on_time_share`   share of first attempts made at exactly d (should be 1).
 
+The headlines (`headline_pairs`, printed and written above the figure) compare two
+delays a and b: how many times as many bookings at a as at b (the ratio of the pooled
+booking rates), and, where the profile's study reported odds ratios (LRM 2007: contact and
+qualify odds, CALIBRATION.md), the odds ratios (odds = p / (1 - p)) it can be read against;
+otherwise the contact odds ratio. Each ratio carries its 95% interval, paired by
+replication: the Student t-interval of the per-replication log ratio (both delays of a
+replication meet the same prospects), with half a count added to every count of the pair
+when one of them is 0 (or all of a delay's inquiries, for odds). With one replication
+there is no interval, and the line says so. A pair that cannot be drawn (a delay that was
+not run, no bookings at either delay) is said in one line.
+
 Writes `speed_to_lead.csv` and `speed_to_lead.png` into results/speed_to_lead/<date>/<time>/
 and prints the table.
 """
@@ -62,6 +73,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.stats import Ratio, paired_ratio
 from sim.config import (
     ALL_DAYS,
     CHANNELS,
@@ -74,6 +86,7 @@ from sim.config import (
     Role,
     ScenarioKind,
     ShiftConfig,
+    strict,
     to_config,
 )
 
@@ -85,6 +98,7 @@ Z95 = 1.959963984540054
 # --------------------------------------------------------------------------- config
 
 
+@strict
 @dataclass
 class FocalConfig:
     """The practice that answers every inquiry at exactly the delay under test."""
@@ -325,33 +339,118 @@ def delay_label(minutes: float) -> str:
     return f"{minutes / 60:g} h"
 
 
+def plural(n: int, word: str) -> str:
+    """1 replication, 2 replications."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+RATE_COUNTS = dict(zip(RATES, ("contacted", "qualified", "booked")))
+RATE_WORDS = {"contact_rate": "contact", "qualify_rate": "qualify", "booking_rate": "booking"}
+
+
+def study_odds(profile: str) -> list[str]:
+    """The rates the profile's study reported as odds ratios (experiments.fit_profiles
+    TARGETS: the figures each profile was fitted to), qualify before contact."""
+    from experiments.fit_profiles import TARGETS
+
+    rates = {t.rate for t in TARGETS.get(profile, []) if t.measure == "odds_ratio"}
+    return [r for r in ("qualify_rate", "contact_rate", "booking_rate") if r in rates]
+
+
+def ratio_interval(counts: pd.DataFrame, rate: str, a: float, b: float, kind: str = "rate",
+                   confidence: float = 0.95) -> Ratio:
+    """`rate` at delay a over delay b (kind "rate": the ratio of the pooled rates; "odds":
+    of their odds) and its interval, paired by replication (sim.analysis.stats
+    .paired_ratio)."""
+    col = RATE_COUNTS[rate]
+    at = {d: counts[counts["delay_minutes"] == d].set_index("replication").sort_index()
+          for d in (a, b)}
+    reps = at[a].index.intersection(at[b].index)
+    ka, na = (at[a].loc[reps, c].to_numpy(dtype=float) for c in (col, "n_inquiries"))
+    kb, nb = (at[b].loc[reps, c].to_numpy(dtype=float) for c in (col, "n_inquiries"))
+    return paired_ratio(ka, na, kb, nb, kind, confidence)
+
+
 def _times(x: float) -> str:
     if not math.isfinite(x):
         return "n/a"
-    return f"{x:.0f}x" if x >= 10 else f"{x:.1f}x"
+    return f"{x:.0f}x" if x >= 10 else f"{x:.1f}x" if x >= 0.1 else f"{x:.2g}x"
 
 
-def headlines(table: pd.DataFrame, pairs) -> list[str]:
-    """One line per pair of delays that was run: how many times as many bookings, and the
-    contact odds ratio (LRM 2007's measure)."""
+# fewer bookings than this at the later delay are named beside the ratio resting on them
+FEW = 10
+
+
+def _with_interval(label: str, r: Ratio, few: str = "") -> str:
+    """`bookings 62x (95% CI 12-139x; 2 bookings at 30 min)`; with no events at the later
+    delay the ratio has no value, only its interval (the counts plus one half)."""
+    ci = (f"95% CI {_times(r.low)[:-1]}-{_times(r.high)}"
+          if r.replications >= 2 and math.isfinite(r.low) and math.isfinite(r.high) else "")
+    if not math.isfinite(r.value):
+        inside = "; ".join(x for x in (f"ratio: {ci}" if ci else "", few) if x)
+        return f"{label} ({inside})" if inside else label
+    inside = "; ".join(x for x in (ci, few) if x)
+    return f"{label} {_times(r.value)}" + (f" ({inside})" if inside else "")
+
+
+def headlines(table: pd.DataFrame, pairs, counts: pd.DataFrame | None = None,
+              odds_rates: list[str] | tuple = ()) -> list[str]:
+    """One line per pair of delays that was run: how many times as many bookings, with its
+    95% interval when the per-replication `counts` are given, and the odds ratios of
+    `odds_rates` (the measure of the profile's study), else the contact odds ratio."""
     lines = []
     for a, b in pairs:
         a, b = float(a), float(b)
         at_a, at_b = rate_at(table, "booking_rate", a), rate_at(table, "booking_rate", b)
-        if math.isnan(at_a) or math.isnan(at_b):
-            continue  # a delay that was not run says nothing
-        contact = ratio_between(table, "contact_rate", a, b, "odds")
-        booked = ratio_between(table, "booking_rate", a, b, "rate")
+        if math.isnan(at_a) or math.isnan(at_b) or (at_a == 0 and at_b == 0):
+            continue  # a delay that was not run, or nothing to compare: headline_notes
+        odds_of = list(odds_rates) or ["contact_rate"]
+        if counts is None:
+            booked = Ratio(ratio_between(table, "booking_rate", a, b, "rate"), math.nan,
+                           math.nan, 1)
+            odd = {r: Ratio(ratio_between(table, r, a, b, "odds"), math.nan, math.nan, 1)
+                   for r in odds_of}
+        else:
+            booked = ratio_interval(counts, "booking_rate", a, b, "rate")
+            odd = {r: ratio_interval(counts, r, a, b, "odds") for r in odds_of}
+        few = ""
+        if counts is not None:
+            n_b = int(counts.loc[counts["delay_minutes"] == b, "booked"].sum())
+            if 0 < n_b < FEW:
+                few = f"{plural(n_b, 'booking')} at {delay_label(b)}"
         parts = []
-        if math.isfinite(booked):
-            parts.append(f"bookings {_times(booked)}")
-        elif at_b == 0 and at_a > 0:  # none at all at the later delay
-            parts.append(f"no bookings at {delay_label(b)}")
-        if math.isfinite(contact):
-            parts.append(f"contact odds {_times(contact)}")
+        if at_b == 0:
+            parts.append(_with_interval(f"no bookings at {delay_label(b)}", booked))
+        elif math.isfinite(booked.value):
+            parts.append(_with_interval("bookings", booked, few))
+        for r, ratio in odd.items():
+            if math.isfinite(ratio.value):
+                parts.append(_with_interval(f"{RATE_WORDS[r]} odds", ratio))
         if parts:
             lines.append(f"{delay_label(a)} vs {delay_label(b)}: {', '.join(parts)}")
     return lines
+
+
+def headline_notes(table: pd.DataFrame, pairs, replications: int | None = None) -> list[str]:
+    """One line for each requested headline that cannot be drawn, saying why; and one when
+    the ratios have no interval (a single replication)."""
+    ran = list(table["delay_minutes"])
+    notes = []
+    for a, b in pairs:
+        a, b = float(a), float(b)
+        missing = [delay_label(d) for d in (a, b) if d not in ran]
+        pair = f"headline {delay_label(a)} vs {delay_label(b)}"
+        if missing:
+            were = "was" if len(missing) == 1 else "were"
+            notes.append(f"{pair} not drawn: {' and '.join(missing)} {were} not run (delays: "
+                         f"{', '.join(delay_label(d) for d in ran)}; set headline_pairs= or "
+                         "delays=)")
+        elif rate_at(table, "booking_rate", a) == 0 and rate_at(table, "booking_rate", b) == 0:
+            notes.append(f"{pair} not drawn: no bookings at either delay")
+    if replications == 1 and pairs:
+        notes.append("ratios without an interval: 1 replication (give replications >= 2 for "
+                     "95% intervals)")
+    return notes
 
 
 def format_table(table: pd.DataFrame) -> str:
@@ -368,8 +467,47 @@ def figure_title(cfg: SpeedToLeadConfig) -> str:
 
 def figure_subtitle(cfg: SpeedToLeadConfig, table: pd.DataFrame) -> str:
     n = int(table["n_inquiries"].min())
-    return (f"prospect profile '{cfg.prospect.name}'; {n:,}+ inquiries per delay, "
-            f"{cfg.replications} replications; bands: 95% intervals")
+    ratios = " and (a-b)" if cfg.replications > 1 and len(table) > 1 else ""
+    return (f"profile '{cfg.prospect.name}'; {n:,}+ inquiries per delay, "
+            f"{plural(cfg.replications, 'replication')}; bands{ratios}: 95% intervals")
+
+
+def figure_lines(lines: list[str], width: int = 62) -> list[str]:
+    """The headlines for the figure (large type): the intervals without their "95% CI"
+    (the subtitle says what the brackets are), broken at commas to fit, the continuation
+    lines indented."""
+    import textwrap
+
+    out = []
+    for line in lines:
+        parts = line.replace("95% CI ", "").replace("ratio: ", "").split(", ")
+        current = parts[0]
+        for part in parts[1:]:
+            if len(current) + 2 + len(part) <= width:
+                current += ", " + part
+            else:
+                out.append(current + ",")
+                current = "    " + part
+        out.append(current)
+    return [w for ln in out for w in textwrap.wrap(ln, width, subsequent_indent="    ",
+                                                    drop_whitespace=False) or [ln]]
+
+
+def axis_positions(delays) -> np.ndarray:
+    """Where each delay goes on the log axis: the delay itself, and a delay of 0 (which a
+    log axis cannot show) a step to the left of the smallest other delay, set apart by a
+    dashed line and named in the axis label (it was drawn at 0.5 min, on top of a real
+    0.5-minute delay)."""
+    d = np.asarray(delays, dtype=float)
+    positive = d[d > 0]
+    zero_at = positive.min() / 4 if positive.size else 1.0
+    return np.where(d > 0, d, zero_at)
+
+
+def axis_label(delays) -> str:
+    zero = (np.asarray(delays, dtype=float) == 0).any()
+    return ("delay of the first response (log scale; 0 min set apart at the left)" if zero
+            else "delay of the first response (log scale)")
 
 
 def plot_curve(table: pd.DataFrame, path, title: str, lines: list[str],
@@ -390,13 +528,16 @@ def plot_curve(table: pd.DataFrame, path, title: str, lines: list[str],
     shown = ["contact_rate", "booking_rate"]
     if not np.allclose(table["qualify_rate"], table["booking_rate"], equal_nan=True):
         shown.insert(1, "qualify_rate")
-    x = table["delay_minutes"].clip(lower=0.5)
+    x = pd.Series(axis_positions(table["delay_minutes"]), index=table.index)
     long = table.assign(delay=x).melt(id_vars="delay", value_vars=shown, var_name="rate",
                                       value_name="share")
     long["share"] *= 100.0
     long["rate"] = long["rate"].map(labels)
     with sns.axes_style("whitegrid"), sns.plotting_context("poster"):
-        fig, ax = plt.subplots(figsize=(16, 10), dpi=100)
+        lines = figure_lines(lines)
+        # the headlines take room above the plot; the plot keeps its height (inches)
+        height = 10.0 + 0.56 * max(0, len(lines) - 2)
+        fig, ax = plt.subplots(figsize=(16, height), dpi=100)
         sns.lineplot(data=long, x="delay", y="share", hue="rate",
                      hue_order=[labels[r] for r in shown],
                      palette={labels[r]: palette[r] for r in shown}, marker="o",
@@ -411,23 +552,29 @@ def plot_curve(table: pd.DataFrame, path, title: str, lines: list[str],
         ax.tick_params(axis="both", labelsize=26)
         ax.set_ylim(0, 102)
         ax.set_xlim(x.min() / 1.5, x.max() * 1.5)
+        if (table["delay_minutes"] == 0).any() and len(x) > 1:  # 0 is set apart: a break
+            gap = math.sqrt(x.min() * np.sort(x.to_numpy())[1])
+            ax.axvline(gap, color="0.6", linestyle=(0, (2, 4)), linewidth=2)
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-        ax.set_xlabel("delay of the first response (log scale)", fontsize=28, labelpad=8)
+        ax.set_xlabel(axis_label(table["delay_minutes"]), fontsize=28, labelpad=8)
         ax.set_ylabel("share of inquiries", fontsize=28)
         ax.legend(loc="best", fontsize=26, frameon=True, framealpha=0.95, title=None,
                   markerscale=1.2, handlelength=1.5)
         text = "\n".join(lines)
-        fig.suptitle(title, x=0.02, y=0.985, ha="left", va="top", fontsize=36,
+        inch = 1.0 / height  # positions in inches from the top, as figure fractions
+        fig.suptitle(title, x=0.02, y=1 - 0.15 * inch, ha="left", va="top", fontsize=36,
                      fontweight="bold")
-        top = 0.915  # figure fractions, from the top: title, subtitle, headlines, plot
+        top = 0.85  # title, subtitle, headlines, plot
         if subtitle:
-            fig.text(0.02, top, subtitle, ha="left", va="top", fontsize=22, color="0.35")
-            top -= 0.045
+            fig.text(0.02, 1 - top * inch, subtitle, ha="left", va="top", fontsize=22,
+                     color="0.35")
+            top += 0.45
         if text:
-            fig.text(0.02, top, text, ha="left", va="top", fontsize=30, fontweight="bold",
-                     color="#7a1010", linespacing=1.3)
-            top -= 0.056 * len(lines)
-        fig.subplots_adjust(left=0.115, right=0.98, bottom=0.2, top=top - 0.03)
+            fig.text(0.02, 1 - top * inch, text, ha="left", va="top", fontsize=30,
+                     fontweight="bold", color="#7a1010", linespacing=1.3)
+            top += 0.56 * len(lines)
+        fig.subplots_adjust(left=0.115, right=0.98, bottom=2.0 * inch,
+                            top=1 - (top + 0.3) * inch)
         fig.savefig(path)
         plt.close(fig)
 
@@ -445,13 +592,14 @@ def run_and_save(dict_cfg) -> pd.DataFrame:
 
     cfg = validate_experiment(to_config(dict_cfg))
     out = HydraConfig.get().runtime.output_dir
-    table = run_experiment(cfg)
+    counts = run_counts(cfg)
+    table = rate_table(counts)
     table.to_csv(f"{out}/speed_to_lead.csv", index=False)
-    lines = headlines(table, cfg.headline_pairs)
+    lines = headlines(table, cfg.headline_pairs, counts, study_odds(cfg.prospect.name))
     plot_curve(table, f"{out}/speed_to_lead.png", figure_title(cfg), lines,
                figure_subtitle(cfg, table))
     print(format_table(table))
-    for line in lines:
+    for line in lines + headline_notes(table, cfg.headline_pairs, cfg.replications):
         print(line)
     late = table["on_time_share"].min()
     print(f"first attempts exactly on time: {100 * late:.1f}% (worst delay)")

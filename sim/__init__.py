@@ -4,8 +4,15 @@ The public API, which the command line only wraps:
 
     import sim
     cfg = sim.load_config(["scenario=mmc", "scenario.servers=3"])
-    result = sim.run(cfg)          # a RunResult: .inquiries .prospects .daily .summary
+    result = sim.run(cfg)          # a RunResult: .inquiries .prospects .daily .staff
+                                   #   .reviews .experiences .summary
     result.save("somewhere/")      # the output contract of DESIGN.md
+
+    runs = sim.replicate(cfg, seeds=range(10), n_jobs=2)     # a row per seed, every metric
+    table = sim.compare({"now": cfg, "plan B": other}, seeds=range(10))   # paired intervals
+
+`sim.run` checks the config it is given as the command line does (ConfigError, one line);
+config objects refuse attributes they do not have.
 """
 
 from __future__ import annotations
@@ -15,10 +22,11 @@ from typing import Any
 
 from .config import Config, ConfigError, to_config
 from .paths import CONFIG_DIR, user_config_dir
+from .replications import compare, replicate
 
-__all__ = ["Config", "ConfigError", "load_config", "run", "CONFIG_DIR", "user_config_dir"]
+__all__ = ["Config", "ConfigError", "load_config", "run", "replicate", "compare",
+           "CONFIG_DIR", "user_config_dir"]
 __version__ = "0.1.0"
-
 
 
 def load_config(overrides: list[str] | None = None, config_name: str = "config") -> Config:
@@ -30,7 +38,13 @@ def load_config(overrides: list[str] | None = None, config_name: str = "config")
 
 
 def run(cfg: Config | Any, progress: bool = False):
-    """Run one scenario and return its RunResult (nothing is written to disk)."""
+    """Run one scenario and return its RunResult (nothing is written to disk).
+
+    `cfg`: a Config (from `load_config`, or built and changed in code) or a composed
+    DictConfig. It is validated first, as the command line validates it: ConfigError
+    (one line naming the key) for an attribute the schema lacks, a value of the wrong
+    type (text where an Enum is expected is converted: `channels = ["phone"]`) or out
+    of range."""
     from omegaconf import DictConfig, OmegaConf
 
     from .analysis.tables import RunResult

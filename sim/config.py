@@ -15,11 +15,30 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from enum import Enum
-from typing import Any
+from functools import cache
+from typing import Any, get_args, get_origin, get_type_hints
 
 
 class ConfigError(ValueError):
     """A bad configuration value. The message is one line: the key, then what is allowed."""
+
+
+class UnknownKeyError(ConfigError, AttributeError):
+    """A config object was given an attribute its schema does not have (a typo such as
+    `cfg.market.prospects_per_dya = 40`, which would otherwise be silently ignored).
+    `path`: where the object sits in the config (`market.`), when known."""
+
+    def __init__(self, owner: type, key: str, path: str = "") -> None:
+        self.owner, self.key, self.path = owner, key, path
+        names = [f.name for f in fields(owner)]
+        where = f"{path}{key}: unknown key" if path else (
+            f"{key}: unknown key of {owner.__name__}")
+        close = _closest(key, names)
+        hint = f"; did you mean {close}?" if close else ""
+        super().__init__(f"{where} (allowed: {', '.join(names)}{hint})")
+
+    def __reduce__(self):  # (sent between processes by joblib)
+        return type(self), (self.owner, self.key, self.path)
 
 
 class Channel(str, Enum):
@@ -595,7 +614,34 @@ def parse_clock(value: str, key: str) -> int:
 
 def _check(ok: bool, key: str, value: Any, allowed: str) -> None:
     if not ok:
-        raise ConfigError(f"{key}: {value!r} is not allowed (allowed: {allowed})")
+        raise ConfigError(f"{key}: {_shown(value)!r} is not allowed (allowed: {allowed})")
+
+
+def _shown(value: Any) -> Any:
+    """A value as the user wrote it: Enums by their value (`'phone'`, not `<Channel...>`)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [_shown(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _shown(v) for k, v in value.items()}
+    return value
+
+
+def _closest(name: str, names: list[str]) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+    return found[0] if found else None
+
+
+def _no_repeats(values: list, key: str, what: str) -> None:
+    seen: set = set()
+    for v in values:
+        if v in seen:
+            raise ConfigError(f"{key}: {_shown(v)!r} is listed twice (allowed: each {what} "
+                              "once)")
+        seen.add(v)
 
 
 def _is_int(value: Any) -> bool:
@@ -665,7 +711,7 @@ def _week_profile(profile: WeekProfile, key: str) -> None:
 
 
 def validate_practice(p: PracticeConfig, key: str) -> None:
-    _check(len(p.channels) == len(set(p.channels)), f"{key}.channels", p.channels, "no repeats")
+    _no_repeats(p.channels, f"{key}.channels", "channel")
     for i, hours in enumerate(p.opening_hours):
         _window(hours.start, hours.end, f"{key}.opening_hours[{i}]")
     for i, shift in enumerate(p.roster):
@@ -926,7 +972,14 @@ def validate_reputation(r: ReputationModelConfig) -> None:
 
 
 def validate(cfg: Config) -> Config:
-    """Check every value; raise ConfigError naming the first bad key. Returns `cfg`."""
+    """Check every value; raise ConfigError naming the first bad key. Returns `cfg`.
+
+    A config built or changed in code (`cfg.practices["alpha"].channels = ["phone"]`) is
+    checked as the command line checks it: every attribute is one of the schema's, of the
+    schema's type (`normalise`: a plain string where an Enum is expected becomes the
+    Enum, a whole number where a float is expected a float, as OmegaConf converts them),
+    then every value is in range."""
+    normalise(cfg)
     _count(cfg.seed, "seed")
     sc = cfg.scenario
     # Checked whatever the kind: a bad value typed for an unused field is still a mistake.
@@ -976,11 +1029,13 @@ def to_config(obj: Any) -> Config:
 
     try:
         cfg = OmegaConf.to_object(obj)
+    except UnknownKeyError as exc:  # a key added past Hydra's check (+market.dayz=365)
+        raise UnknownKeyError(exc.owner, exc.key, _key_path(obj, exc.owner, exc.key)
+                              ) from None
     except Exception as exc:  # OmegaConf's own type errors name the key
         raise ConfigError(one_line(exc)) from None
     if not is_dataclass(cfg) or not isinstance(cfg, Config):
         raise ConfigError("config: the composed config is not a leadsim Config")
-    _no_unknown_keys(cfg, "")
     return resolve(apply(validate(cfg)))
 
 
@@ -1001,22 +1056,129 @@ def resolve(cfg: Config) -> Config:
     return cfg
 
 
-def _no_unknown_keys(obj: Any, path: str) -> None:
-    """A key the schema does not have (`+market.dayz=365` adds one past Hydra's check) is a
-    typo: one line naming it and the keys allowed there."""
-    if is_dataclass(obj):
-        names = [f.name for f in fields(obj)]
-        for key in vars(obj):
-            if key not in names:
-                raise ConfigError(f"{path}{key}: unknown key (allowed: {', '.join(names)})")
-        for name in names:
-            _no_unknown_keys(getattr(obj, name), f"{path}{name}.")
-    elif isinstance(obj, dict):
-        for key, value in obj.items():
-            _no_unknown_keys(value, f"{path}{key}.")
-    elif isinstance(obj, list):
-        for i, value in enumerate(obj):
-            _no_unknown_keys(value, f"{path}{i}.")
+def _key_path(node: Any, owner: type, key: str, path: str = "") -> str:
+    """Where in a composed DictConfig a node of schema `owner` holds `key` (its parent's
+    path with a trailing dot, as the messages print it); '' if not found."""
+    from omegaconf import DictConfig, ListConfig, OmegaConf
+
+    if isinstance(node, DictConfig):
+        if OmegaConf.get_type(node) is owner and key in node:
+            return path
+        items = node.items_ex(resolve=False)
+    elif isinstance(node, ListConfig):
+        items = enumerate(node._iter_ex(resolve=False))
+    else:
+        return ""
+    for k, child in items:
+        found = _key_path(child, owner, key, f"{path}{k}.")
+        if found:
+            return found
+    return ""
+
+
+# --------------------------------------------------------------------------- types
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
+_KINDS = {bool: "true, false", int: "a whole number", float: "a number", str: "text"}
+
+
+def normalise(obj: Any, path: str = "") -> None:
+    """Check that a config object has only its schema's attributes, each of the schema's
+    type, the way OmegaConf checks a composed config; convert in place what OmegaConf
+    would convert (a channel given as the text "phone" becomes `Channel.phone`, an int in
+    a float field a float, a tuple a list). Raises ConfigError naming the key."""
+    names = [f.name for f in fields(obj)]
+    for key in vars(obj):  # set past the guard (object.__setattr__, __dict__)
+        if key not in names:
+            raise UnknownKeyError(type(obj), key, path)
+    hints = _hints(type(obj))
+    for name in names:
+        old = getattr(obj, name)
+        new = _typed(old, hints[name], f"{path}{name}")
+        if new is not old:
+            object.__setattr__(obj, name, new)
+
+
+def _typed(value: Any, hint: Any, key: str) -> Any:
+    """`value` as type `hint` (the same object where nothing needs converting)."""
+    origin = get_origin(hint)
+    if hint is Any:
+        return value
+    if isinstance(hint, type) and is_dataclass(hint):
+        if not isinstance(value, hint):
+            _refuse(key, value, settings_block(hint, key))
+        normalise(value, f"{key}.")
+        return value
+    if origin is list:
+        if not isinstance(value, list | tuple):
+            _refuse(key, value, "a list")
+        (item,) = get_args(hint)
+        items = [_typed(v, item, f"{key}[{i}]") for i, v in enumerate(value)]
+        if isinstance(value, list) and all(a is b for a, b in zip(items, value)):
+            return value
+        return items
+    if origin is dict:
+        if not isinstance(value, dict):
+            _refuse(key, value, "a mapping of names to values")
+        _, item = get_args(hint)
+        changed = False
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                _refuse(f"{key}.{k}", k, "a name (text)")
+            out[k] = _typed(v, item, f"{key}.{k}")
+            changed = changed or out[k] is not v
+        return out if changed else value
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        if isinstance(value, hint):
+            return value
+        try:
+            return hint(value)
+        except (ValueError, TypeError):
+            _refuse(key, value, ", ".join(str(m.value) for m in hint))
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            _refuse(key, value, _KINDS[float])
+        return value if isinstance(value, float) else float(value)
+    if hint in _KINDS:
+        ok = (isinstance(value, hint) and not (hint is int and isinstance(value, bool)))
+        if not ok:
+            _refuse(key, value, _KINDS[hint])
+    return value
+
+
+def _schema_type(key: str, root: Any = None) -> Any:
+    """The schema's type at a dotted key below `root` (default: Config): `practices.alpha`
+    -> PracticeConfig; None where the schema has no such key."""
+    hint: Any = Config if root is None else root
+    for part in [p for p in key.split(".") if p]:
+        origin = get_origin(hint)
+        if isinstance(hint, type) and is_dataclass(hint):
+            hint = _hints(hint).get(part)
+        elif origin in (dict, list):
+            hint = get_args(hint)[-1]
+        else:
+            return None
+        if hint is None:
+            return None
+    return hint
+
+
+def settings_block(cls: type, key: str) -> str:
+    """What is allowed where a group of settings is expected (`answering_service: none`)."""
+    names = [f.name for f in fields(cls)]
+    name = key.rpartition(".")[2]
+    off = (f"; to switch it off: {name}.enabled false" if "enabled" in names else "")
+    return f"a group of settings under {name}: {', '.join(names)}{off}"
+
+
+def _refuse(key: str, value: Any, allowed: str) -> None:
+    raise ConfigError(f"{key}: {_shown(value)!r} is not allowed (allowed: {allowed})")
 
 
 def one_line(exc: BaseException) -> str:
@@ -1036,3 +1198,26 @@ def register_configs() -> None:
 
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=Config)
+
+
+# --------------------------------------------------------------------------- the guard
+
+
+def _guarded_setattr(self, name: str, value: Any) -> None:
+    if name not in self.__dataclass_fields__:
+        raise UnknownKeyError(type(self), name)
+    object.__setattr__(self, name, value)
+
+
+def strict(cls: type) -> type:
+    """Make a config dataclass refuse attributes it does not have (ConfigError naming the
+    key and the allowed ones): `cfg.market.prospects_per_dya = 40` is a typo, not a new
+    setting. Subclasses inherit it. Pickling, copying and OmegaConf.to_object still work
+    (they set only the schema's fields)."""
+    cls.__setattr__ = _guarded_setattr
+    return cls
+
+
+for _cls in [c for c in list(globals().values())
+             if isinstance(c, type) and is_dataclass(c) and c.__module__ == __name__]:
+    strict(_cls)

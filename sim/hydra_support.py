@@ -132,7 +132,11 @@ def hydra_message(exc: BaseException, overrides: list[str] | None = None) -> str
         keys = ", ".join(str(k) for k in parent)
         return f"{key}: unknown key (allowed: {keys}){where}"
     if full:
-        return f"{full.group(1)}: {_house_wording(detail)}{where}"
+        return f"{full.group(1)}: {_house_wording(detail, full.group(1), cause, overrides)}{where}"
+    if source:  # a value where a group of settings goes, with no key in the message
+        merged = _value_for_a_group(source.group(1), detail, overrides)
+        if merged:
+            return f"{merged}{where}"
     override = re.search(r"override '?([^' ]+?)'?(?:\.|$)", text.splitlines()[0])
     if override:
         return f"{override.group(1)}: {detail}"
@@ -142,9 +146,13 @@ def hydra_message(exc: BaseException, overrides: list[str] | None = None) -> str
 _KINDS = {"Integer": "a whole number", "Float": "a number"}
 
 
-def _house_wording(detail: str) -> str:
+def _house_wording(detail: str, key: str = "", cause: BaseException | None = None,
+                   overrides: list[str] | None = None) -> str:
     """OmegaConf's type errors in the project's words: '<value>' is not allowed (allowed:
     what is)."""
+    shape = _shape_wording(detail, key, cause, overrides)
+    if shape:
+        return shape
     m = re.match(r"Value '(.*)' of type '\w+' could not be converted to (\w+)", detail)
     if m and m.group(2) in _KINDS:
         return f"'{m.group(1)}' is not allowed (allowed: {_KINDS[m.group(2)]})"
@@ -155,6 +163,112 @@ def _house_wording(detail: str) -> str:
     if m:
         return f"'{m.group(1)}' is not allowed (allowed: {m.group(2)})"
     return detail
+
+
+def _shape_wording(detail: str, key: str, cause: BaseException | None,
+                   overrides: list[str] | None) -> str | None:
+    """A value of the wrong shape: a word where a group of settings goes, one value where
+    a list goes, an item past the end of a list."""
+    from dataclasses import is_dataclass
+
+    from omegaconf import ListConfig
+
+    from . import config
+
+    name = re.sub(r"\[\d+\]$", "", key).rpartition(".")[2]
+    parent = getattr(cause, "parent_node", None)
+    index = re.search(r"\[(\d+)\]$", key)
+    past_end = (detail.startswith("list index out of range")  # roster.1={...}
+                or detail.endswith("value: {}"))  # roster.3.staff=2: an item made for it
+    # (a bad item of a list being assigned also fails at an index = the length so far)
+    if (past_end and index and isinstance(parent, ListConfig)
+            and int(index.group(1)) >= len(parent)):
+        n, base = len(parent), key[: index.start()]
+        have = (f"has {n} items (0 to {n - 1})" if n > 1 else
+                "has 1 item (0)" if n == 1 else "is empty")
+        return (f"no item {index.group(1)}: the list {have} (allowed: an index below {n}; "
+                f"to add or remove items give the whole list, e.g. "
+                f"'{_dotted(base)}=[{{...}},{{...}}]')")
+    m = re.match(r"Invalid type assigned: \w+ is not a subclass of (\w+)\. value: (.*)", detail)
+    cls = getattr(config, m.group(1), None) if m else None
+    if m and isinstance(cls, type):
+        return (f"{m.group(2)!r} is not allowed (allowed: "
+                f"{config.settings_block(cls, key)})")
+    if re.match(r"Invalid value assigned: \w+ is not a ListConfig, list or tuple", detail):
+        given = _typed_value(key, overrides)
+        item = config._schema_type(_dotted(key) + ".0")
+        one = "{...}" if isinstance(item, type) and is_dataclass(item) else given or "a, b"
+        example = f"{name}=[{one}]" if given is not None else f"{name}: [{one}]"
+        shown = f"{given!r} is" if given is not None else "one value is"
+        return f"{shown} not allowed (allowed: a list in brackets, e.g. {example})"
+    return None
+
+
+def _dotted(key: str) -> str:
+    return re.sub(r"\[(\d+)\]", r".\1", key)
+
+
+def _typed_value(key: str, overrides: list[str] | None) -> str | None:
+    """The value typed on the command line for `key` (`roster[1]` or `roster.1`)."""
+    want = _dotted(key)
+    for o in overrides or ():
+        k, sep, v = o.partition("=")
+        if sep and _dotted(k.lstrip("+~").strip()) == want:
+            return v.strip()
+    return None
+
+
+def _value_for_a_group(source: str, detail: str, overrides: list[str] | None) -> str | None:
+    """`answering_service: none` in a config file: OmegaConf says only "Merge error: str is
+    not a subclass of AnsweringServiceConfig. value: none", with no key. Find the key in
+    the file (the value, where the schema has that group of settings) and say what goes
+    there."""
+    import yaml
+
+    from . import config
+    from .paths import config_file
+
+    m = re.match(r"Merge error: \w+ is not a subclass of (\w+)\. value: (.*)", detail)
+    cls = getattr(config, m.group(1), None) if m else None
+    group, _, option = source.rpartition("/")
+    path = config_file(group, option) if m and group else None
+    if not isinstance(cls, type) or path is None:
+        return None
+    try:
+        text = path.read_text()
+        data = yaml.safe_load(text)
+    except (OSError, yaml.YAMLError):
+        return None
+    first = text.splitlines()[:1]
+    package = (first[0].removeprefix("# @package").strip()
+               if first and first[0].startswith("# @package") else group)
+    for o in overrides or ():  # practice@practices.beta=mine puts it elsewhere
+        k, _, v = o.partition("=")
+        if k.lstrip("+~").split("@")[0] == group and "@" in k and v == option:
+            package = k.split("@", 1)[1]
+    found = _find_group_value(data, config._schema_type(package), cls, m.group(2))
+    if found is None:
+        return None
+    key = f"{package}.{found}" if package and package != "_global_" else found
+    return (f"{key}: {m.group(2)!r} is not allowed (allowed: "
+            f"{config.settings_block(cls, key)})")
+
+
+def _find_group_value(data: Any, schema: Any, cls: type, value: str) -> str | None:
+    """The dotted key in `data` (a YAML mapping read against `schema`) holding the plain
+    `value` where the schema wants a `cls`."""
+    from . import config
+
+    if not isinstance(data, dict) or schema is None:
+        return None
+    for k, v in data.items():
+        child = config._schema_type(str(k), schema)
+        if child is cls and not isinstance(v, dict) and str(v) == value:
+            return str(k)
+        inner = _find_group_value(v, child, cls, value)
+        if inner:
+            return f"{k}.{inner}"
+    return None
 
 
 def _yaml_error(exc: BaseException) -> str | None:

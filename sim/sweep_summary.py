@@ -5,10 +5,14 @@
 
 A sweep's `sweep.parquet` has one row per job. Grouped by every override but the
 replicate (`seed` by default), each group is one setting run with several seeds (independent
-replications), and each metric gets its mean and the Student t-interval of that mean. The
+replications), and each metric gets its mean and the Student t-interval of that mean; a
+share (a rate, a utilisation: `sim.analysis.tables.SHARES`) gets the t-interval of its
+log-odds mapped back, which stays inside [0, 1] (sim.analysis.stats.share_interval). The
 tidy table goes to `sweep_summary.csv` beside `sweep.parquet`: the settings, then metric,
-replications, mean, sd, ci_low, ci_high (sim.analysis.stats.group_intervals). Chosen
-metrics (`--metrics`, shell-style patterns) are also printed.
+replications, mean, sd, ci_low, ci_high, interval (the method; sim.analysis.stats
+.group_intervals). The run's settings in summary.json (`run.kind`, `run.seed`,
+`run.days`, `run.drain_days`) are not metrics. Chosen metrics (`--metrics`, shell-style
+patterns) are also printed.
 
 Bad input (no sweep table there, a replicate column the sweep does not have, a pattern
 that matches no metric) is one line and exit status 2; nothing is written.
@@ -51,6 +55,7 @@ def summarise(args: argparse.Namespace):
     import pandas as pd
 
     from .analysis.stats import GROUP_COLUMNS, group_intervals
+    from .analysis.tables import RUN_SETTINGS, share_metrics
 
     path = Path(args.sweep)
     path = path / TABLE if path.is_dir() else path
@@ -86,7 +91,8 @@ def summarise(args: argparse.Namespace):
     if clash:
         raise ConfigError(f"--by: '{clash[0]}' is a column of the summary itself (allowed: "
                           f"columns other than {', '.join(GROUP_COLUMNS)})")
-    numeric = [c for c in table.columns if c not in (*NOT_METRICS, *overrides, *by)
+    numeric = [c for c in table.columns
+               if c not in (*NOT_METRICS, *RUN_SETTINGS, *overrides, *by)
                and pd.api.types.is_numeric_dtype(table[c])
                and not pd.api.types.is_bool_dtype(table[c])
                and table[c].notna().any()]
@@ -100,11 +106,16 @@ def summarise(args: argparse.Namespace):
             found = [c for c in numeric if fnmatch.fnmatchcase(c, pattern)]
             if not found:
                 examples = ", ".join(numeric[:6]) + (", ..." if len(numeric) > 6 else "")
+                settings = [c for c in RUN_SETTINGS if fnmatch.fnmatchcase(c, pattern)]
+                are = ("is a setting of the run, not a metric" if len(settings) == 1
+                       else "are settings of the run, not metrics")
+                why = f"; {', '.join(settings)} {are}" if settings else ""
                 raise ConfigError(f"--metrics: '{pattern}' matches no numeric metric of the "
-                                  f"sweep (allowed: patterns of {examples})")
+                                  f"sweep (allowed: patterns of {examples}{why})")
             metrics += [c for c in found if c not in metrics]
     out = Path(args.out) if args.out else path.parent / SUMMARY
-    return group_intervals(table, by, metrics, args.confidence), out, by
+    shares = {m: n for m, n in share_metrics(table.columns).items() if m in metrics}
+    return group_intervals(table, by, metrics, args.confidence, shares), out, by
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -117,9 +128,11 @@ def main(argv: list[str] | None = None) -> Path:
     write_atomic(out, lambda p: summary.to_csv(p, index=False))
     groups = len(summary.drop_duplicates(by)) if by else 1
     reps = summary["replications"]
-    print(f"{groups} settings x {summary['metric'].nunique()} metrics, "
-          f"{reps.min() if len(reps) else 0}-{reps.max() if len(reps) else 0} replications "
-          f"each ({args.replicate}); {args.confidence:.0%} t-intervals: {out}")
+    low, high = (int(reps.min()), int(reps.max())) if len(reps) else (0, 0)
+    each = f"{low}-{high} replications" if low != high else plural(high, "replication")
+    shares = " (shares: on the log-odds)" if (summary["interval"] != "t").any() else ""
+    print(f"{plural(groups, 'setting')} x {plural(summary['metric'].nunique(), 'metric')}, "
+          f"{each} each ({args.replicate}); {args.confidence:.0%} t-intervals{shares}: {out}")
     if args.metrics:
         import pandas as pd
 
@@ -127,6 +140,11 @@ def main(argv: list[str] | None = None) -> Path:
                                "display.float_format", _number):
             print(summary.to_string(index=False))
     return out
+
+
+def plural(n: int, word: str) -> str:
+    """1 replication, 2 replications."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _number(x: float) -> str:

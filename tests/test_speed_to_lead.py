@@ -206,3 +206,94 @@ def test_command_line_writes_table_and_figure(run_cli):
     assert "contact_rate" in proc.stdout and "5 min vs 30 min" in proc.stdout
     assert f"figure: {runs[0]}" in proc.stdout or "speed_to_lead.png" in proc.stdout
     assert (runs[0] / ".hydra" / "config.yaml").is_file()
+
+
+# --------------------------------------------------------------------------- headlines
+
+
+def _counts(booked_a, booked_b, n=400, contacted=(300, 100)) -> pd.DataFrame:
+    """Per-replication counts at delays 5 and 30 (as run_counts gives them)."""
+    rows = []
+    for r, (ka, kb) in enumerate(zip(booked_a, booked_b)):
+        for d, k, c in ((5.0, ka, contacted[0]), (30.0, kb, contacted[1])):
+            rows.append({"delay_minutes": d, "replication": r, "seed": r, "n_inquiries": n,
+                         "contacted": c + r, "qualified": k, "booked": k,
+                         "first_attempts": n, "on_time": n})
+    return pd.DataFrame(rows)
+
+
+def test_ratio_interval_is_the_t_interval_of_paired_log_ratios_by_hand():
+    from experiments.speed_to_lead import ratio_interval
+
+    counts = _counts([120, 100, 140], [40, 45, 30])
+    r = ratio_interval(counts, "booking_rate", 5, 30, "rate")
+    assert r.value == pytest.approx((360 / 1200) / (115 / 1200))  # pooled rates
+    logs = np.log([120 / 40, 100 / 45, 140 / 30])  # same n: the ratio of counts
+    half = stats.t.ppf(0.975, 2) * logs.std(ddof=1) / math.sqrt(3)
+    assert (r.low, r.high) == pytest.approx((math.exp(logs.mean() - half),
+                                             math.exp(logs.mean() + half)))
+    odds = ratio_interval(counts, "booking_rate", 5, 30, "odds")
+    z = np.log([120 / 280, 100 / 300, 140 / 260]) - np.log([40 / 360, 45 / 355, 30 / 370])
+    half = stats.t.ppf(0.975, 2) * z.std(ddof=1) / math.sqrt(3)
+    assert odds.low == pytest.approx(math.exp(z.mean() - half))
+    # a replication with no booking at 30 min: half a count on every count
+    zero = ratio_interval(_counts([40, 42, 39], [0, 1, 1]), "booking_rate", 5, 30)
+    logs = np.log((np.array([40, 42, 39]) + 0.5) / (np.array([0, 1, 1]) + 0.5))
+    half = stats.t.ppf(0.975, 2) * logs.std(ddof=1) / math.sqrt(3)
+    assert zero.value == pytest.approx(121 / 2)
+    assert zero.high == pytest.approx(math.exp(logs.mean() + half))
+    one = ratio_interval(_counts([40], [10]), "booking_rate", 5, 30)
+    assert one.value == pytest.approx(4.0) and math.isnan(one.low)
+
+
+def test_headlines_carry_their_interval_and_the_studys_odds():
+    from experiments.speed_to_lead import headline_notes, study_odds
+
+    counts = _counts([120, 100, 140], [4, 0, 3])
+    table = rate_table(counts)
+    (line,) = headlines(table, [[5, 30]], counts, study_odds("lrm2007"))
+    assert line.startswith("5 min vs 30 min: bookings 51x (95% CI ")
+    assert "; 7 bookings at 30 min)" in line  # few: say what the ratio rests on
+    assert ", qualify odds " in line and ", contact odds " in line
+    assert study_odds("lrm2007") == ["qualify_rate", "contact_rate"]
+    assert study_odds("aesthetic") == [] and study_odds("hbr2011") == []
+    (plain,) = headlines(table, [[5, 30]], counts, study_odds("aesthetic"))
+    assert "qualify odds" not in plain and ", contact odds " in plain
+    assert headline_notes(table, [[5, 30]], replications=3) == []
+
+
+@pytest.mark.parametrize(("delays", "pairs", "notes"), [
+    ([10.0, 60.0, 120.0], [[5, 30], [60, 1440]], [
+        "headline 5 min vs 30 min not drawn: 5 min and 30 min were not run (delays: 10 min, "
+        "1 h, 2 h; set headline_pairs= or delays=)",
+        "headline 1 h vs 24 h not drawn: 24 h was not run (delays: 10 min, 1 h, 2 h; set "
+        "headline_pairs= or delays=)"]),
+    ([5.0, 30.0], [[5, 45]], [
+        "headline 5 min vs 45 min not drawn: 45 min was not run (delays: 5 min, 30 min; set "
+        "headline_pairs= or delays=)"]),
+])
+def test_a_headline_that_cannot_be_drawn_is_said_in_one_line(delays, pairs, notes):
+    from experiments.speed_to_lead import headline_notes
+
+    table = pd.DataFrame({"delay_minutes": delays, "booking_rate": [0.5] * len(delays)})
+    assert headline_notes(table, pairs) == notes
+    none = pd.DataFrame({"delay_minutes": [5.0, 30.0], "booking_rate": [0.0, 0.0]})
+    assert headline_notes(none, [[5, 30]]) == [
+        "headline 5 min vs 30 min not drawn: no bookings at either delay"]
+    assert headline_notes(none.assign(booking_rate=0.3), [[5, 30]], replications=1) == [
+        "ratios without an interval: 1 replication (give replications >= 2 for 95% "
+        "intervals)"]
+
+
+def test_one_replication_is_singular_and_a_delay_of_zero_is_set_apart():
+    from experiments.speed_to_lead import axis_label, axis_positions, figure_subtitle
+
+    cfg = load_config(["replications=1", "delays=[0,0.5,5]"])
+    table = pd.DataFrame({"delay_minutes": [0.0, 0.5, 5.0], "n_inquiries": [10, 10, 10]})
+    subtitle = figure_subtitle(cfg, table)
+    assert "1 replication;" in subtitle and "replications" not in subtitle
+    x = axis_positions(table["delay_minutes"])
+    assert (x > 0).all() and len(set(x)) == 3  # 0 and 0.5 were both drawn at 0.5
+    assert x[0] < x[1] < x[2] and list(x[1:]) == [0.5, 5.0]
+    assert "0 min set apart" in axis_label(table["delay_minutes"])
+    assert axis_label([5, 30]) == "delay of the first response (log scale)"

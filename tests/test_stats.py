@@ -153,3 +153,69 @@ def test_group_intervals_by_hand():
     assert wider["ci_low"] < first["ci_low"] and wider["ci_high"] > first["ci_high"]
     with pytest.raises(ValueError, match="no column 'nope'"):
         group_intervals(table, ["nope"], ["bookings"])
+
+
+def test_share_interval_is_the_t_interval_of_the_log_odds_by_hand():
+    """Three small booking rates, spread out: the plain t-interval leaves [0, 1]."""
+    from sim.analysis.stats import LOGIT_T, share_interval
+
+    p = np.array([0.01, 0.05, 0.002])
+    plain = t_interval(p)
+    assert plain.low < 0  # what sweep_summary printed before (ci_low -0.020 in the issue)
+    iv, method = share_interval(p)
+    z = np.log(p / (1 - p))
+    half = sps.t.ppf(0.975, 2) * z.std(ddof=1) / math.sqrt(3)
+    expit = lambda v: 1 / (1 + math.exp(-v))  # noqa: E731
+    assert method == LOGIT_T
+    assert iv.mean == pytest.approx(p.mean())
+    assert (iv.low, iv.high) == pytest.approx((expit(z.mean() - half), expit(z.mean() + half)))
+    assert 0 < iv.low < p.min() and p.max() < iv.high < 1
+
+
+def test_share_interval_at_zero_uses_the_count_or_clips():
+    from sim.analysis.stats import CLIPPED_T, EMPIRICAL_LOGIT_T, share_interval
+
+    p, n = np.array([0.0, 0.1, 0.05]), np.array([20.0, 30.0, 40.0])
+    iv, method = share_interval(p, counts=n)
+    k = p * n
+    z = np.log((k + 0.5) / (n - k + 0.5))  # Cox's empirical log-odds
+    half = sps.t.ppf(0.975, 2) * z.std(ddof=1) / math.sqrt(3)
+    assert method == EMPIRICAL_LOGIT_T
+    assert iv.low == pytest.approx(1 / (1 + math.exp(-(z.mean() - half))))
+    assert 0 < iv.low < iv.high < 1
+    clipped, method = share_interval(p)  # no count: the t-interval, clipped
+    assert method == CLIPPED_T and clipped.low == 0.0
+    assert clipped.high == pytest.approx(t_interval(p).high)
+    same, _ = share_interval([0.3, 0.3, 0.3])
+    assert (same.low, same.high) == pytest.approx((0.3, 0.3))
+    with pytest.raises(ValueError, match="outside"):
+        share_interval([0.2, 1.5])
+
+
+def test_group_intervals_names_the_method_and_keeps_shares_inside():
+    table = pd.DataFrame({"x": ["a"] * 3, "rate": [0.01, 0.05, 0.002],
+                          "inquiries": [100, 120, 90], "bookings": [1.0, 6.0, 0.0]})
+    out = group_intervals(table, ["x"], ["rate", "bookings"], shares={"rate": "inquiries"})
+    rate, bookings = out.iloc[0], out.iloc[1]
+    assert rate["interval"] == "t on log-odds" and rate["ci_low"] > 0
+    assert bookings["interval"] == "t" and bookings["ci_low"] < 0  # a count: the plain t
+
+
+def test_the_ratio_interval_covers_the_true_ratio_95_percent_of_the_time():
+    """Binomial replications with known rates (4 replications of 400 inquiries, 30% vs
+    10%): the paired t-interval of the log ratio holds the true ratio (3; odds ratio 3.86)
+    about 95% of the time (4,000 experiments: a standard error of 0.35 points). A normal
+    quantile in place of t's (3 degrees of freedom) covers 86% (measured, same draws)."""
+    from sim.analysis.stats import paired_ratio
+
+    rng = np.random.default_rng(7)
+    hits, odds_hits, trials = 0, 0, 4000
+    n = np.full(4, 400)
+    true_odds = (0.3 / 0.7) / (0.1 / 0.9)
+    for _ in range(trials):
+        ka, kb = rng.binomial(400, 0.3, 4), rng.binomial(400, 0.1, 4)
+        r, o = paired_ratio(ka, n, kb, n), paired_ratio(ka, n, kb, n, "odds")
+        hits += r.low <= 3.0 <= r.high
+        odds_hits += o.low <= true_odds <= o.high
+    assert 0.935 <= hits / trials <= 0.965, hits / trials
+    assert 0.935 <= odds_hits / trials <= 0.965, odds_hits / trials

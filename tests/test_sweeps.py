@@ -511,13 +511,44 @@ def test_sweep_summary_gives_each_setting_its_mean_and_interval_over_the_seeds(t
     summary = pd.read_csv(out)
     assert out == tmp_path / "sweep_summary.csv"
     assert summary.columns.tolist() == ["x", "metric", "replications", "mean", "sd", "ci_low",
-                                        "ci_high"]
+                                        "ci_high", "interval"]
     a, b = summary.iloc[0], summary.iloc[1]
     assert (a["x"], a["replications"], a["mean"]) == ("a", 3, 3.0)
     assert a["ci_low"] < 3.0 < a["ci_high"] and (b["mean"], b["ci_low"]) == (10.0, 10.0)
-    # every numeric metric by default (not the text one, not the overrides)
+    # every numeric metric by default (not the text one, not the overrides, not the run's
+    # settings: run.seed was summarised as if it were a metric)
     every = pd.read_csv(sweep_summary.main([str(tmp_path / "sweep.parquet")]))
-    assert sorted(set(every["metric"])) == ["m", "run.seed"]
+    assert sorted(set(every["metric"])) == ["m"]
+
+
+def test_sweep_summary_keeps_shares_inside_zero_and_one(tmp_path, capsys):
+    """A booking rate over three seeds printed ci_low -0.020: a share's interval is the
+    t-interval of its log-odds (and says so); a count keeps the plain t-interval."""
+    from sim import sweep_summary
+
+    rates, inquiries = [0.01, 0.05, 0.002], [100, 120, 500]
+    jobs = [[f"seed={s}"] for s in (1, 2, 3)]
+    for num, overrides in enumerate(jobs):
+        make_job(tmp_path, str(num), num, overrides, summary={
+            "run.seed": num + 1, "run.days": 30, "run.prospects": 900 + num,
+            "practices.alpha.booking_rate": rates[num],
+            "practices.alpha.inquiries": inquiries[num],
+            "practices.alpha.bookings": rates[num] * inquiries[num]})
+    sweeps.write_tables(tmp_path, jobs)
+    out = sweep_summary.main([str(tmp_path)])
+    printed = capsys.readouterr().out
+    rows = pd.read_csv(out).set_index("metric")
+    assert "run.seed" not in rows.index and "run.days" not in rows.index
+    assert "run.prospects" in rows.index  # varies with the seed: a metric
+    rate = rows.loc["practices.alpha.booking_rate"]
+    assert rate["interval"] == "t on log-odds" and 0 < rate["ci_low"] < 0.002
+    assert rate["ci_high"] < 1
+    assert rows.loc["practices.alpha.bookings", "interval"] == "t"
+    assert "1 setting x 4 metrics, 3 replications each (seed)" in printed
+    assert "(shares: on the log-odds)" in printed
+    with pytest.raises(SystemExit):
+        sweep_summary.main([str(tmp_path), "--metrics", "run.days"])
+    assert "run.days is a setting of the run, not a metric" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("args", "key"), [

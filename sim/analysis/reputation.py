@@ -43,6 +43,17 @@ PROSPECT_DEFAULTS = {"experience": "", "experience_practice": "", "experience_ca
                      "n_bad": 0, "reviews_written": 0, "friends_referred": 0}
 
 
+def empty_table(name: str) -> pd.DataFrame:
+    """An extra table with no rows and the columns (and types) a market run gives it: what
+    a run without the reputation model (`scenario=mmc`) has."""
+    types = dict(TABLE_TYPES[name])
+    if name == "experiences":
+        types.update({"channel": str, "source": str, "outcome": str,
+                      "response_minutes": "float64", "friend_referred": "bool"})
+        return columns.frame({c: [] for c in EXPERIENCE_ORDER}, types)[EXPERIENCE_ORDER]
+    return columns.frame({c: [] for c in types}, types)
+
+
 def tidy(tables: dict, inquiries: pd.DataFrame, prospects: pd.DataFrame
          ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The extra tables as typed DataFrames (experiences joined with their inquiry and

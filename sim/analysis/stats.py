@@ -13,6 +13,23 @@ usually far smaller than the spread of either plan on its own, so the paired int
 narrower than the unpaired (Welch) interval of two independent samples, also given here
 for comparison.
 
+Shares (a booking rate, a utilisation) live in [0, 1], and near 0 or 1 the t-interval of
+their mean can leave it (a ci_low of -0.02 for a booking rate). `share_interval` takes
+the Student t-interval on the log-odds scale instead, z_r = log(p_r / (1 - p_r)):
+
+    expit(mean(z) +- t_{R-1, (1 + level) / 2} * sd(z) / sqrt(R)),   expit(z) = 1 / (1 + e^-z)
+
+which always lies inside (0, 1). Where a replication's share is exactly 0 or 1 the
+log-odds is infinite; when the count it is a share of (n_r inquiries) is known the
+empirical log-odds log((k_r + 1/2) / (n_r - k_r + 1/2)) is used for every replication
+(Cox 1970), and without a count the plain t-interval is clipped to [0, 1]. The mean
+reported is still the plain mean of the shares.
+
+A ratio of two rates measured on the same replications (booking rates at two delays of
+the first response) is treated the same way on the log scale: `paired_ratio` takes the
+t-interval of the per-replication log ratios, log(k_a,r / n_a,r) - log(k_b,r / n_b,r),
+and exponentiates it (for odds, log(k / (n - k)) in place of log(k / n)).
+
 The input everywhere is a tidy table of replications: one row per (plan, replication),
 a `plan` column, a `replication` column, and one column per metric.
 """
@@ -26,13 +43,19 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["Interval", "compare_plans", "group_intervals", "paired_difference",
-           "t_interval", "unpaired_difference", "COMPARISON_COLUMNS", "GROUP_COLUMNS"]
+__all__ = ["Interval", "Ratio", "compare_plans", "group_intervals", "paired_difference",
+           "paired_ratio", "share_interval", "t_interval", "unpaired_difference",
+           "COMPARISON_COLUMNS", "GROUP_COLUMNS", "T", "LOGIT_T", "EMPIRICAL_LOGIT_T", "CLIPPED_T"]
 
 COMPARISON_COLUMNS = ["plan", "metric", "mean", "diff_vs_baseline", "ci_low", "ci_high",
                       "replications"]
 # after the grouping columns
-GROUP_COLUMNS = ["metric", "replications", "mean", "sd", "ci_low", "ci_high"]
+GROUP_COLUMNS = ["metric", "replications", "mean", "sd", "ci_low", "ci_high", "interval"]
+# how an interval was made (the `interval` column of group_intervals)
+T = "t"
+LOGIT_T = "t on log-odds"
+EMPIRICAL_LOGIT_T = "t on empirical log-odds"
+CLIPPED_T = "t, clipped to [0, 1]"
 
 
 @dataclass(frozen=True)
@@ -76,6 +99,85 @@ def t_interval(values, confidence: float = 0.95) -> Interval:
     sd = float(x.std(ddof=1))
     half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * sd / math.sqrt(n)
     return Interval(mean, mean - half, mean + half, n)
+
+
+def share_interval(values, confidence: float = 0.95, counts=None) -> tuple[Interval, str]:
+    """Interval for the mean of shares (values in [0, 1]) that stays inside [0, 1]: the
+    Student t-interval of the log-odds, mapped back (module docstring), and the name of
+    the method used. `counts`: per value, the number it is a share of (NaN where not
+    known); used only when a share is exactly 0 or 1. The Interval's mean is the plain
+    mean of the shares."""
+    level = _check_level(confidence)
+    x = np.asarray(values, dtype=float)
+    n_of = (np.full(x.shape, np.nan) if counts is None
+            else np.asarray(counts, dtype=float).reshape(x.shape))
+    keep = np.isfinite(x)
+    x, n_of = x[keep], n_of[keep]
+    if x.size < 2:
+        return Interval(float(x[0]) if x.size else math.nan, math.nan, math.nan,
+                        int(x.size)), T
+    if np.any((x < 0) | (x > 1)):
+        raise ValueError(f"share_interval: values outside [0, 1]: {x[(x < 0) | (x > 1)][:3]}")
+    mean = float(x.mean())
+    edge = (x == 0) | (x == 1)
+    if not edge.any():
+        z, method = np.log(x / (1 - x)), LOGIT_T
+    elif np.all(np.isfinite(n_of) & (n_of > 0)):
+        k = np.round(x * n_of)
+        z, method = np.log((k + 0.5) / (n_of - k + 0.5)), EMPIRICAL_LOGIT_T
+    else:
+        iv = t_interval(x, level)
+        return Interval(mean, max(0.0, iv.low), min(1.0, iv.high), iv.n), CLIPPED_T
+    iv = t_interval(z, level)
+    return Interval(mean, float(_expit(iv.low)), float(_expit(iv.high)), iv.n), method
+
+
+def _expit(z: float) -> float:
+    return float(stats.logistic.cdf(z))
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A ratio of two pooled rates (or odds), two plans' or two delays', and its interval
+    from `replications` paired replications (NaN with fewer than two)."""
+
+    value: float
+    low: float
+    high: float
+    replications: int
+
+
+def paired_ratio(ka, na, kb, nb, kind: str = "rate", confidence: float = 0.95) -> Ratio:
+    """The ratio of pooled rates (or odds) of k events in n trials, a over b, one entry per
+    replication, and its interval: the Student t-interval of the per-replication log
+    ratios, exponentiated (a and b of a replication share their random numbers). Half
+    a count is added to every count when one is 0 (or, for odds, equals its n), so that
+    each log ratio is finite."""
+    ka, na, kb, nb = (np.asarray(v, dtype=float) for v in (ka, na, kb, nb))
+    if kind not in ("rate", "odds"):
+        raise ValueError(f"paired_ratio: kind {kind!r} (allowed: 'rate', 'odds')")
+    pa, pb = ka.sum() / na.sum(), kb.sum() / nb.sum()
+
+    def odds(p):
+        return p / (1 - p)
+
+    if kind == "odds":
+        value = (odds(pa) / odds(pb) if 0 < pb < 1 and 0 < pa < 1 else
+                 math.inf if pb == 0 and 0 < pa < 1 else math.nan)
+    else:
+        value = pa / pb if pb > 0 else (math.inf if pa > 0 else math.nan)
+    if ka.size < 2:
+        return Ratio(float(value), math.nan, math.nan, int(ka.size))
+    edge = (ka == 0) | (kb == 0)
+    if kind == "odds":
+        edge |= (ka == na) | (kb == nb)
+    c = 0.5 if edge.any() else 0.0
+    if kind == "odds":
+        logs = np.log((ka + c) / (na - ka + c)) - np.log((kb + c) / (nb - kb + c))
+    else:
+        logs = np.log((ka + c) / (na + c)) - np.log((kb + c) / (nb + c))
+    iv = t_interval(logs, confidence)
+    return Ratio(float(value), math.exp(iv.low), math.exp(iv.high), int(ka.size))
 
 
 def paired_difference(x, baseline, confidence: float = 0.95) -> Interval:
@@ -146,17 +248,22 @@ def compare_plans(runs: pd.DataFrame, metrics: list[str], baseline: str | None =
 
 
 def group_intervals(table: pd.DataFrame, by: list[str], metrics: list[str],
-                    confidence: float = 0.95) -> pd.DataFrame:
+                    confidence: float = 0.95,
+                    shares: dict[str, str | None] | None = None) -> pd.DataFrame:
     """Per group of rows with the same values of `by` (a sweep's settings, every seed of
     them a replication) and per metric: the number of replications with a value, the
-    mean, the standard deviation and the Student t-interval of the mean.
+    mean, the standard deviation and the interval of the mean: the Student t-interval, or
+    for a metric of `shares` (a share, mapped to the column of the count it is a share
+    of, or None) `share_interval`, inside [0, 1]. The `interval` column names the method.
 
-    A tidy table: the `by` columns, then metric, replications, mean, sd, ci_low, ci_high;
-    groups in the order they first appear, metrics in the order given. A group with one
-    replication has no interval (NaN). Rows whose `by` values are missing form a group of
-    their own."""
+    A tidy table: the `by` columns, then metric, replications, mean, sd, ci_low, ci_high,
+    interval; groups in the order they first appear, metrics in the order given. A group
+    with one replication has no interval (NaN). Rows whose `by` values are missing form a
+    group of their own."""
     _check_level(confidence)
-    missing = [c for c in [*by, *metrics] if c not in table.columns]
+    shares = dict(shares or {})
+    missing = [c for c in [*by, *metrics, *(v for v in shares.values() if v)]
+               if c not in table.columns]
     if missing:
         raise ValueError(f"group_intervals: no column {missing[0]!r}")
     clash = [c for c in by if c in GROUP_COLUMNS]
@@ -169,10 +276,16 @@ def group_intervals(table: pd.DataFrame, by: list[str], metrics: list[str],
         key = key if isinstance(key, tuple) else (key,)
         for metric in metrics:
             x = pd.to_numeric(part[metric], errors="coerce").to_numpy(dtype=float)
-            iv = t_interval(x, confidence)
+            if metric in shares:
+                count = shares[metric]
+                n = (pd.to_numeric(part[count], errors="coerce").to_numpy(dtype=float)
+                     if count else None)
+                iv, method = share_interval(x, confidence, n)
+            else:
+                iv, method = t_interval(x, confidence), T
             finite = x[np.isfinite(x)]
             sd = float(finite.std(ddof=1)) if finite.size > 1 else math.nan
-            rows.append((*key, metric, iv.n, iv.mean, sd, iv.low, iv.high))
+            rows.append((*key, metric, iv.n, iv.mean, sd, iv.low, iv.high, method))
     out = pd.DataFrame(rows, columns=[*by, *GROUP_COLUMNS])
     out["replications"] = out["replications"].astype("int64")
     return out

@@ -22,6 +22,37 @@ from . import columns, erlang, reputation
 from .columns import count
 
 CHANNEL_ORDER = ["phone", "web_form", "email", "chat", "sms", "social_dm", "review_site"]
+# the parts of `staffing_cost` (and the answering service's calls), per practice and summed
+# over them for `market.*`
+# summary.json's `run.*` keys that are settings of the run, not measurements of it
+# (`run.prospects`, the prospects who arrived, varies with the seed: a metric)
+RUN_SETTINGS = ("run.kind", "run.seed", "run.days", "run.drain_days")
+# The metrics that are shares of something (values in [0, 1]), by the last part of their
+# key, and the metric (under the same prefix) that counts what they are shares of; None
+# for a share of time. Used for intervals that stay inside [0, 1] (sim.sweep_summary).
+SHARES = {"answered_share": "inquiries", "contact_rate": "inquiries",
+          "booking_rate": "inquiries", "conversion_rate": "inquiries",
+          "utilisation": None, "lead_utilisation": None,
+          "prospects_booked_share": "prospects", "bad_reviews_service_share": "new_bad_reviews",
+          "bad_experience_share": None, "p_wait": "callers", "p_abandon": "callers"}
+COST_PARTS = ("wages", "answering_service_fees", "auto_responder_fees", "service_calls")
+
+
+def share_metrics(keys) -> dict[str, str | None]:
+    """Of these summary keys, the shares (`SHARES`), each with the key of the count it is a
+    share of when that is among `keys` too (else None)."""
+    keys = list(keys)
+    present = set(keys)
+    out = {}
+    for key in keys:
+        prefix, _, last = key.rpartition(".")
+        if last in SHARES:
+            count = SHARES[last]
+            if last == "prospects_booked_share":  # market.prospects_booked_share: run.prospects
+                prefix = "run"
+            full = f"{prefix}.{count}" if count and prefix else count
+            out[key] = full if full in present else None
+    return out
 
 
 def _finite(x) -> float | None:
@@ -34,13 +65,29 @@ def _finite(x) -> float | None:
 
 @dataclass
 class RunResult:
-    """The outputs of one run: `.inquiries`, `.prospects`, `.daily`, `.staff`, `.summary`."""
+    """The outputs of one run, each table a DataFrame with the columns of the README
+    ("Outputs"), as `save` writes them:
+
+    - `inquiries`    one row per inquiry (prospect x practice);
+    - `prospects`    one row per prospect;
+    - `daily`        one row per practice per day;
+    - `staff`        one row per staff member (or answering-service agent);
+    - `reviews`      one row per review posted;
+    - `experiences`  one row per judged inquiry: the experience, its cause, the actions;
+    - `summary`      the flat metrics of summary.json (`run.*`, `market.*`,
+                     `practices.<slot>.*`).
+
+    `reviews` and `experiences` come from the reputation model: a `scenario=mmc` run has
+    none and gives them empty, with their columns (and saves no file for them).
+    `tables` maps every table's name to its DataFrame.
+    """
 
     inquiries: pd.DataFrame
     prospects: pd.DataFrame
     daily: pd.DataFrame
     staff: pd.DataFrame
     summary: dict
+    # the reputation model's tables by name (reviews, experiences): saved when present
     extra_tables: dict = field(default_factory=dict)
     # The run's config, or anything returning its YAML: made into text only when saved
     # (turning a config into YAML costs more than a short run).
@@ -80,14 +127,31 @@ class RunResult:
                                     columns=["staff_id", "kind", "start", "end"])
         return cls(inquiries, prospects, daily, staff, summary, extra, config_yaml, activity)
 
+    @property
+    def reviews(self) -> pd.DataFrame:
+        return self._extra("reviews")
+
+    @property
+    def experiences(self) -> pd.DataFrame:
+        return self._extra("experiences")
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by the name of its file: inquiries, prospects, daily, staff, and
+        reviews and experiences where the run has them."""
+        return {"inquiries": self.inquiries, "prospects": self.prospects,
+                "daily": self.daily, "staff": self.staff, **self.extra_tables}
+
+    def _extra(self, name: str) -> pd.DataFrame:
+        table = self.extra_tables.get(name)
+        return table if table is not None else reputation.empty_table(name)
+
     def save(self, directory: str | os.PathLike) -> Path:
         """Write the output contract into `directory`, each file atomically: a file is
         either complete or absent, never half-written."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        tables = {"inquiries": self.inquiries, "prospects": self.prospects,
-                  "daily": self.daily, "staff": self.staff, **self.extra_tables}
-        for name, df in tables.items():
+        for name, df in self.tables.items():
             write_atomic(out / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False))
         if self.config_yaml is not None:
             text = self.config_yaml() if callable(self.config_yaml) else str(self.config_yaml)
@@ -229,7 +293,7 @@ def practice_metrics(inq: _Inquiries, prospects: _Prospects, staff: _Staff,
         "not_reached": count(inq.outcome.eq("not_reached")),
         "too_late": count(inq.outcome.eq("too_late")),
     }
-    for key in ("wages", "answering_service_fees", "auto_responder_fees", "service_calls"):
+    for key in COST_PARTS:
         if key in practice_row:
             m[key] = practice_row[key]
     for channel in CHANNEL_ORDER:
@@ -255,6 +319,9 @@ def summarise(records, inquiries, prospects, staff) -> dict:
     inq, pro, crew = _Inquiries.of(inquiries), _Prospects.of(prospects), _Staff.of(staff)
     rows = records["practices"]
     total = {"practice": None, "staffing_cost": sum(r["staffing_cost"] for r in rows)}
+    for key in COST_PARTS:  # the parts of the cost, summed over the practices too
+        if rows and all(key in r for r in rows):
+            total[key] = sum(r[key] for r in rows)
     for key, value in practice_metrics(inq, pro, crew, total).items():
         summary[f"market.{key}"] = value
     summary["market.prospects_booked_share"] = (

@@ -1,0 +1,74 @@
+"""RunResult (sim/analysis/tables.py): every table a run writes is an attribute, and the
+market's summary carries every metric a practice's does (README "Outputs")."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+import sim
+from sim.analysis.tables import COST_PARTS
+
+
+@pytest.fixture(scope="module")
+def market_run():
+    return sim.run(sim.load_config(["market.days=14", "seed=4"]))
+
+
+@pytest.fixture(scope="module")
+def mmc_run():
+    return sim.run(sim.load_config(["scenario=mmc", "scenario.days=2", "seed=4"]))
+
+
+def test_every_table_written_is_an_attribute(market_run, tmp_path):
+    out = market_run.save(tmp_path)
+    written = {p.stem for p in out.glob("*.parquet")}
+    assert written == set(market_run.tables) == {
+        "inquiries", "prospects", "daily", "staff", "reviews", "experiences"}
+    for name in written:
+        saved = pd.read_parquet(out / f"{name}.parquet")
+        table = getattr(market_run, name)
+        assert table is market_run.tables[name]
+        pd.testing.assert_frame_equal(saved, table.reset_index(drop=True), check_dtype=False)
+    assert len(market_run.reviews) > 0 and len(market_run.experiences) > 0
+
+
+def test_a_run_without_the_reputation_model_has_empty_tables_with_the_columns(
+        market_run, mmc_run, tmp_path):
+    for name in ("reviews", "experiences"):
+        empty, full = getattr(mmc_run, name), getattr(market_run, name)
+        assert len(empty) == 0
+        assert list(empty.columns) == list(full.columns)
+        assert list(empty.dtypes.astype(str)) == list(full.dtypes.astype(str))
+    assert {p.stem for p in mmc_run.save(tmp_path).glob("*.parquet")} == {
+        "inquiries", "prospects", "daily", "staff"}
+
+
+def test_the_market_carries_the_parts_of_the_cost_summed_over_the_practices(market_run):
+    s = market_run.summary
+    slots = sorted({k.split(".")[1] for k in s if k.startswith("practices.")})
+    for key in COST_PARTS:
+        assert f"market.{key}" in s, key
+        total = sum(s[f"practices.{slot}.{key}"] for slot in slots)
+        assert s[f"market.{key}"] == pytest.approx(total, rel=1e-12)
+    parts = sum(s[f"market.{k}"] for k in COST_PARTS if k != "service_calls")
+    assert s["market.staffing_cost"] == pytest.approx(parts, rel=1e-12)
+    # gamma's answering service takes calls in a two-week market
+    assert s["market.service_calls"] > 0 and s["market.answering_service_fees"] > 0
+
+
+def test_market_metrics_are_a_practices_metrics(market_run):
+    """README: `market.*` has the same metrics as each `practices.<slot>.*` (the two
+    reputation-at-the-end figures and per-practice reputation metrics aside)."""
+    s = market_run.summary
+    practice = {k.removeprefix("practices.alpha.") for k in s
+                if k.startswith("practices.alpha.")}
+    market = {k.removeprefix("market.") for k in s if k.startswith("market.")}
+    own = {"rating_end", "review_count_end", "rating_start", "rating_change",
+           "days_badge_facebook", "days_badge_yelp", "bad_word_end"}
+    channels = {k for k in market | practice if "." in k and k.split(".")[0] in (
+        "inquiries", "first_response_median_minutes", "first_response_p90_minutes")}
+    assert (practice - own - channels) <= market
+    assert not math.isnan(s["market.wages"])
