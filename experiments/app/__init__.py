@@ -18,6 +18,7 @@ import os
 import signal
 import socket
 import sys
+import warnings
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -108,6 +109,9 @@ def warm_up() -> None:
 def serve(port: int = DEFAULT_PORT, host: str = HOST) -> None:
     """Serve the app until Ctrl-C or SIGTERM; prints the address once it listens."""
     os.environ.update(SOLARA_ENV)
+    # Solara warns on every page load that 127.0.0.1 is not https (it means cookies of
+    # pages embedded in another site's frame); nothing here is embedded
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     sock = bind(port, host)
     import uvicorn
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
 
 import mesa
 
@@ -44,6 +45,17 @@ DEFAULTS = {
     "seed": "0",
 }
 
+# Hydra composes through one global instance: the page's sessions and the speed-to-lead
+# curves' thread take turns.
+COMPOSE_LOCK = threading.RLock()
+
+
+def load_config(overrides: list[str]):
+    """sim.load_config, one composition at a time."""
+    with COMPOSE_LOCK:
+        return sim.load_config(overrides)
+
+
 # A typed value goes into an override only as a plain number or name: anything else
 # (a Hydra interpolation such as ${oc.env:HOME}, a sweep "5,10", a second "key=value")
 # is refused here in the words the validation uses for a value of the wrong type.
@@ -68,7 +80,7 @@ def _archetype_patient_share() -> float:
     """The focal practice's share of front-desk time spent on the patients at the desk,
     as its archetype sets it (a second person shares those patients, as the shipped plan
     `second_front_desk` does: the practice does not get more patients by hiring)."""
-    return float(sim.load_config().practices[FOCAL].patient_share)
+    return float(load_config([]).practices[FOCAL].patient_share)
 
 
 def lesson_overrides(delay=DEFAULTS["delay"], staff=DEFAULTS["staff"],
@@ -134,7 +146,7 @@ class Lesson(mesa.Model):
         self._closed = False
         try:
             self.overrides = lesson_overrides(**self.controls)
-            self.config = sim.load_config(self.overrides)
+            self.config = load_config(self.overrides)
         except ConfigError as exc:
             self.error = str(exc)
             self.running = False

@@ -107,8 +107,12 @@ def SpeedView(lesson: Lesson):
     task = solara.lab.use_task(lambda: views.speed_curve(profile), dependencies=[profile])
     table = task.value if task.finished else None
     delay = _delay(lesson)
-    image = solara.use_memo(lambda: views.png(views.speed_figure(table, profile, delay)),
-                            [profile, delay, table is None])  # not redrawn every day
+    actual = None
+    if lesson.market is not None and lesson.day > 0:
+        actual = views.median_written_answer(views.focal_first_answers(lesson.market, FOCAL))
+    image = solara.use_memo(  # redrawn when something on it moves, not every day
+        lambda: views.png(views.speed_figure(table, profile, delay, actual)),
+        [profile, delay, table is None, actual])
     return solara.Image(image, width="100%", classes=["leadsim-speed"])
 
 

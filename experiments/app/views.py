@@ -160,9 +160,12 @@ def speed_curve(profile: str) -> pd.DataFrame:
         if profile not in _curves:
             from experiments import speed_to_lead
 
-            cfg = speed_to_lead.load_config([
-                f"prospect={profile}", *CURVE_OVERRIDES,
-                f"delays=[{','.join(str(d) for d in CURVE_DELAYS)}]"])
+            from .lesson import COMPOSE_LOCK
+
+            with COMPOSE_LOCK:
+                cfg = speed_to_lead.load_config([
+                    f"prospect={profile}", *CURVE_OVERRIDES,
+                    f"delays=[{','.join(str(d) for d in CURVE_DELAYS)}]"])
             _curves[profile] = speed_to_lead.run_experiment(cfg, progress=False)
         return _curves[profile]
 
@@ -288,9 +291,11 @@ def answered_figure(answers: pd.DataFrame, focal: str, day: int) -> Figure:
     return fig
 
 
-def speed_figure(table: pd.DataFrame | None, profile: str, delay: float | None) -> Figure:
+def speed_figure(table: pd.DataFrame | None, profile: str, delay: float | None,
+                 actual: float | None = None) -> Figure:
     """The profile's booking rate against the delay of the first response, with its 95%
-    band, and the practice's own delay marked."""
+    band; the practice's setting (a dotted line) and, once known, how long its web forms
+    and messages actually wait for a first answer (the median so far, a dot on the curve)."""
     import matplotlib as mpl
 
     with mpl.rc_context(RC):
@@ -312,15 +317,35 @@ def speed_figure(table: pd.DataFrame | None, profile: str, delay: float | None) 
         ax.plot(x, table["booking_rate"], color="#c62828", lw=3, marker="o", ms=7)
         if delay is not None and math.isfinite(delay):
             at = max(min(delay, 1440.0), 1.0)
-            rate = rate_at_delay(table, at)
             ax.axvline(at, color="black", lw=2, ls=":")
-            ha = "left" if at < 120 else "right"
-            ax.annotate(f"yours: {duration_label(delay)}\n≈ {rate:.0%} book",
-                        (at, rate), xytext=(10 if ha == "left" else -10, 18),
-                        textcoords="offset points", ha=ha, fontsize=14, fontweight="bold",
-                        bbox={"boxstyle": "round", "fc": "white", "ec": "0.6"})
-            ax.plot([at], [rate], "o", color="black", ms=10)
+            right = at < 120
+            ax.text(at * (1.12 if right else 1 / 1.12), 0.96,
+                    f"setting: {duration_label(delay)}\n≈ {rate_at_delay(table, at):.0%} book",
+                    ha="left" if right else "right", va="top", fontsize=13)
+        if actual is not None:
+            at = max(min(actual, 1440.0), 1.0)
+            rate = rate_at_delay(table, at)
+            late = "more than " if actual > 1440 else ""
+            right = at < 120
+            ax.plot([at], [rate], "o", color="black", ms=12, zorder=5)
+            ax.annotate(f"in practice: {late}{duration_label(min(actual, 1440.0))}\n"
+                        f"≈ {rate:.0%} book", (at, rate),
+                        # clear of the curve: below it on the left, above it on the right
+                        xytext=(14, -70) if right else (-14, 100), textcoords="offset points",
+                        ha="left" if right else "right", fontsize=14, fontweight="bold",
+                        bbox={"boxstyle": "round", "fc": "white", "ec": "0.6"},
+                        arrowprops={"arrowstyle": "-", "color": "0.4"})
     return fig
+
+
+def median_written_answer(answers: pd.DataFrame) -> float | None:
+    """When half of the web forms and messages have had a first answer (minutes; inf when
+    fewer than half within a week, None with no such inquiries yet)."""
+    written = answers[answers["channel"] != "phone"]
+    if len(written) == 0:
+        return None
+    share = answered_within(written["minutes"], written["age"], written["open"], GRID)
+    return float(GRID[np.argmax(share >= 0.5)]) if (share >= 0.5).any() else math.inf
 
 
 OUTCOME_STYLE = {  # how a practice's contact is drawn in the race
@@ -431,10 +456,8 @@ def manager_lines(daily: pd.DataFrame, focal: str, answers: pd.DataFrame,
     if len(phone):
         within = answered_within(phone["minutes"], phone["age"], phone["open"], [1.0])[0]
         parts.append(f"{within:.0%} of calls were picked up within a minute")
-    written = answers[answers["channel"] != "phone"]
-    if len(written):
-        share = answered_within(written["minutes"], written["age"], written["open"], GRID)
-        half = GRID[np.argmax(share >= 0.5)] if (share >= 0.5).any() else math.inf
+    half = median_written_answer(answers)
+    if half is not None:
         parts.append("half of the web forms and messages were answered within "
                      f"**{duration_label(half)}**" if math.isfinite(half) else
                      "fewer than half of the web forms and messages were answered "
