@@ -100,7 +100,7 @@ def test_bad_values_are_refused_in_the_command_lines_words(control, typed, overr
     assert lesson.error == str(cli.value)
     assert lesson.market is None and not lesson.running
     lesson.step()  # a refused lesson does nothing
-    assert lesson.day == 0
+    assert lesson.day == lesson.steps == 0
 
 
 def test_the_command_line_says_the_same_line(run_cli):
@@ -181,6 +181,22 @@ def test_answered_within_counts_open_inquiries_only_up_to_their_age():
     # later on, open inquiries do not count as never answered: the estimate is higher
     late = views.answered_within(minutes, age, still_open, [4000.0])[0]
     assert late > (np.nan_to_num(minutes, nan=np.inf) <= 4000).mean() + 0.05
+
+
+def test_median_written_answer_says_only_what_is_known():
+    def answers(minutes, age, still_open):
+        return pd.DataFrame({"channel": "web_form", "minutes": minutes, "age": age,
+                             "open": still_open})
+
+    # 3 of 5 answered by 90 minutes: the median is the third answer
+    done = answers([10.0, 50.0, 90.0, np.nan, np.nan], [3000.0] * 5, [False] * 5)
+    assert views.median_written_answer(done) == pytest.approx(
+        views.GRID[np.argmax(views.GRID >= 90.0)])
+    # none answered, all open for an hour: not known yet; open for two days: over a day
+    assert views.median_written_answer(answers([np.nan] * 4, [60.0] * 4, [True] * 4)) is None
+    assert views.median_written_answer(answers([np.nan] * 4, [2880.0] * 4, [True] * 4)) \
+        == math.inf
+    assert views.median_written_answer(answers([], [], [])) is None
 
 
 def test_the_race_is_the_days_shoppers(stepped):

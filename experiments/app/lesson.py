@@ -167,12 +167,13 @@ class Lesson(mesa.Model):
 
     def step(self) -> None:
         """One simulated day; the lesson stops once the market's horizon is reached."""
-        if self.market is None or self.market.steps >= self.market.horizon_days:
+        if self.market is not None and self.market.steps < self.market.horizon_days:
+            self.market.step()
+            if self.market.steps >= self.market.horizon_days:
+                self.close()  # the last day: what is still open ends, as at the end of a run
+        else:
             self.running = False
-            return
-        self.market.step()
-        if self.market.steps >= self.market.horizon_days:
-            self.close()  # the last day: what is still open ends, as at the end of a run
+        self.steps = self.day  # Mesa counts every call; the lesson counts days simulated
 
     def close(self) -> None:
         """End the market's run (open inquiries get their outcome, Mesa's id counter for

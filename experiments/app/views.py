@@ -339,13 +339,16 @@ def speed_figure(table: pd.DataFrame | None, profile: str, delay: float | None,
 
 
 def median_written_answer(answers: pd.DataFrame) -> float | None:
-    """When half of the web forms and messages have had a first answer (minutes; inf when
-    fewer than half within a week, None with no such inquiries yet)."""
+    """When half of the web forms and messages have had a first answer (minutes): inf when
+    it is known that fewer than half had one within a day, None when it is not known yet
+    (or there are no such inquiries)."""
     written = answers[answers["channel"] != "phone"]
     if len(written) == 0:
         return None
     share = answered_within(written["minutes"], written["age"], written["open"], GRID)
-    return float(GRID[np.argmax(share >= 0.5)]) if (share >= 0.5).any() else math.inf
+    if (share >= 0.5).any():
+        return float(GRID[np.argmax(share >= 0.5)])
+    return math.inf if float(written["age"].max()) >= 1440 else None
 
 
 OUTCOME_STYLE = {  # how a practice's contact is drawn in the race
@@ -457,11 +460,14 @@ def manager_lines(daily: pd.DataFrame, focal: str, answers: pd.DataFrame,
         within = answered_within(phone["minutes"], phone["age"], phone["open"], [1.0])[0]
         parts.append(f"{within:.0%} of calls were picked up within a minute")
     half = median_written_answer(answers)
-    if half is not None:
+    if half is not None and math.isfinite(half):
         parts.append("half of the web forms and messages were answered within "
-                     f"**{duration_label(half)}**" if math.isfinite(half) else
-                     "fewer than half of the web forms and messages were answered "
-                     "within a week")
+                     f"**{duration_label(half)}**")
+    elif half is not None:
+        parts.append("fewer than half of the web forms and messages were answered within "
+                     "**a day**")
+    elif (answers["channel"] != "phone").any():
+        parts.append("fewer than half of the web forms and messages have had an answer yet")
     if parts:
         lines.append(f"Since day 1, {' and '.join(parts)}.")
     total = daily[daily["day"] == day].set_index("practice").loc[focal]
