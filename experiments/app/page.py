@@ -42,6 +42,20 @@ HELP = """Change a setting, then press **Reset** to start the market again with 
 Channels: phone, web_form, email, chat, sms, social_dm, review_site."""
 
 
+# Larger type in the sidebar, for the back of a classroom (Solara's default is 12-14 px).
+CSS = """
+.v-navigation-drawer .v-label, .v-navigation-drawer .v-input input,
+.v-navigation-drawer .v-select__selection, .v-navigation-drawer p { font-size: 16px !important; }
+.v-navigation-drawer .v-input input { font-size: 18px !important; }
+.v-navigation-drawer .v-card__title { font-size: 20px !important; }
+.v-navigation-drawer .v-btn { font-size: 15px !important; }
+.v-navigation-drawer .v-label--active { transform: translateY(-22px) scale(0.9) !important; }
+.v-navigation-drawer .v-text-field { margin-top: 10px; }
+.v-navigation-drawer .v-slider__thumb-label-container { display: block !important; }
+.v-navigation-drawer .v-slider { margin-top: 26px; }
+"""
+
+
 def _html(text: str, **style) -> None:
     """Text with **bold** as HTML (escaped first; solara.Markdown would fetch KaTeX)."""
     body = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(text))
@@ -141,6 +155,7 @@ def Page():
 
     solara.use_effect(close_replaced, [])
     solara.Title("leadsim: speed to lead")
+    solara.Style(CSS)
     with solara.Sidebar(), solara.Card("How to use"):
         for paragraph in HELP.split("\n\n"):
             _html(paragraph.replace("\n", " "))

@@ -331,7 +331,7 @@ def speed_figure(table: pd.DataFrame | None, profile: str, delay: float | None,
             ax.annotate(f"in practice: {late}{duration_label(min(actual, 1440.0))}\n"
                         f"≈ {rate:.0%} book", (at, rate),
                         # clear of the curve: below it on the left, above it on the right
-                        xytext=(14, -70) if right else (-14, 100), textcoords="offset points",
+                        xytext=(14, -70) if right else (-14, 118), textcoords="offset points",
                         ha="left" if right else "right", fontsize=14, fontweight="bold",
                         bbox={"boxstyle": "round", "fc": "white", "ec": "0.6"},
                         arrowprops={"arrowstyle": "-", "color": "0.4"})
