@@ -14,6 +14,8 @@ import re
 import solara
 from mesa.visualization import SolaraViz
 
+from sim.config import CHANNELS
+
 from . import views
 from .lesson import DEFAULTS, FOCAL, PROFILES, Lesson
 
@@ -36,10 +38,10 @@ MODEL_PARAMS = {
     "seed": {"type": "InputText", "label": "Seed", "value": DEFAULTS["seed"]},
 }
 
-HELP = """Change a setting, then press **Reset** to start the market again with it
+HELP = f"""Change a setting, then press **Reset** to start the market again with it
 (the same prospects for the same seed). **Step** simulates one day, **▶** day after day.
 
-Channels: phone, web_form, email, chat, sms, social_dm, review_site."""
+Channels: {', '.join(CHANNELS)}."""
 
 
 # Larger type in the sidebar, for the back of a classroom (Solara's default is 12-14 px).
