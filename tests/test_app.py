@@ -16,12 +16,9 @@ import pandas as pd
 import pytest
 
 import sim
-from experiments.app import AppError, bind, parse_args
+from experiments.app import AppError, bind, parse_args, views
 from experiments.app.lesson import DELAY_KEY, Lesson, lesson_overrides
 from sim.model import LeadMarket
-
-pytest.importorskip("statsmodels", reason="the app's views need the 'app' extra")
-from experiments.app import views  # noqa: E402
 
 CONTROLS = {"delay": "5", "staff": "2", "channels": "phone, web_form chat",
             "auto_responder": True, "answering_service": True, "prospects_per_day": 20,

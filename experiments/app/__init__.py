@@ -67,8 +67,8 @@ def missing_extra() -> str | None:
     """None, or the one line that says the app extra is not installed."""
     import importlib.util
 
-    missing = [m for m in ("solara", "solara_assets", "mesa.visualization", "statsmodels")
-               if importlib.util.find_spec(m.split(".")[0]) is None]
+    missing = [m for m in ("solara", "solara_assets", "altair", "networkx")
+               if importlib.util.find_spec(m) is None]
     if missing:
         return (f"the app needs the 'app' extra ({', '.join(missing)} missing): "
                 "pip install -e '.[app]' (or: make app)")
