@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                       "the teaching figure: bookings against the first-response delay"),
     "fit": ("experiments.fit_practice", "main",
             "fit a practice of your own to its call log and inquiry export, back-tested"),
+    "app": ("experiments.app", "main",
+            "the classroom app in the browser: speed to lead and staffing, day by day"),
     "sweep-summary": ("sim.sweep_summary", "main",
                       "means and intervals over the seeds of a finished sweep"),
     "benchmark": ("experiments.benchmark", "main",

@@ -8,12 +8,14 @@ and returns plain records (lists and dicts); it knows nothing of files, plots or
     model = LeadMarket(cfg)
     model.run()             # or model.step() a day at a time
     records = model.records()
+    model.inquiry_records(since=minute)   # between steps: the inquiries so far
 """
 
 from __future__ import annotations
 
 import copy
 import math
+from bisect import bisect_left
 from operator import attrgetter
 
 import mesa
@@ -285,15 +287,20 @@ class LeadMarket(mesa.Model):
         # builds many models does not grow without bound.
         Agent._ids.pop(self, None)
 
-    def records(self) -> dict:
-        """Everything the analysis needs, as plain Python data."""
+    def inquiry_records(self, since: float = 0.0) -> dict:
+        """The inquiries that arrived at or after minute `since` (all by default), column
+        by column as in `records()`. Between two steps this is the run so far: inquiries
+        still open have no outcome yet (None) and NaN for what has not happened."""
         inq_cols = ("inquiry_id", "prospect_id", "practice", "channel", "arrived_at",
                     "answered_at", "contacted_at", "acknowledged_at", "first_attempt_at",
                     "hold_minutes", "attempts", "abandoned", "voicemail", "service_answered",
                     "outcome")
         # A column at a time, in C (map + attrgetter); numbers and flags straight into
         # typed numpy arrays (the tables would convert the lists anyway), text as lists.
-        qs, n = self.inquiries, len(self.inquiries)
+        qs = self.inquiries  # in order of arrival (practices append as they receive)
+        if since > 0.0:
+            qs = qs[bisect_left(qs, since, key=attrgetter("arrived_at")):]
+        n = len(qs)
         slots = np.array([p.slot for p in self.practices], dtype=object)
         inquiries = {}
         for c in inq_cols:
@@ -305,6 +312,11 @@ class LeadMarket(mesa.Model):
             dtype = INQUIRY_DTYPES.get(c)
             inquiries[c] = (np.fromiter(values, dtype=dtype, count=n) if dtype is not None
                             else list(values))
+        return inquiries
+
+    def records(self) -> dict:
+        """Everything the analysis needs, as plain Python data."""
+        inquiries = self.inquiry_records()
         pro_cols = ("prospect_id", "arrived_at", "source", "channel", "n_practices",
                     "booked_with", "booked_at", "consultation_at", "showed", "converted",
                     "procedure", "revenue", "referred_by")

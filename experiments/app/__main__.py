@@ -1,0 +1,5 @@
+"""`python -m experiments.app`: the same as `leadsim app`."""
+
+from . import main
+
+main()
