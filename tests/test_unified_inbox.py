@@ -183,21 +183,26 @@ def test_the_plan_moves_no_prospect():
 
 def test_the_report_says_what_share_arrives_on_channels_nobody_reads():
     ctx = report.ReportContext(
-        practice_name="alpha", plans=["current", "unified_inbox"], descriptions={},
+        practice_name="alpha", plans=["current", "unified_inbox", "saturday"],
+        descriptions={},
         comparison=pd.DataFrame([
             ("current", "unread_channel_share", 0.384, 0.0, 0.0, 0.0, 3),
-            ("unified_inbox", "unread_channel_share", 0.0, -0.384, -0.39, -0.38, 3)],
+            ("unified_inbox", "unread_channel_share", 0.0, -0.384, -0.39, -0.38, 3),
+            # the same channels, a slightly different mix of shoppers: not "reads more"
+            ("saturday", "unread_channel_share", 0.381, -0.003, -0.01, 0.004, 3)],
             columns=["plan", "metric", "mean", "diff_vs_baseline", "ci_low", "ci_high",
                      "replications"]),
         runs=pd.DataFrame(), days=28, replications=3, seed=0, confidence=0.95, figures={},
         hint=pd.DataFrame(), rosters={}, target={}, handle_minutes=8.0,
         patience_minutes=1.33, patient_share=0.45,
-        plan_unread={"current": ["email", "chat", "sms"], "unified_inbox": []})
+        plan_unread={"current": ["email", "chat", "sms"], "unified_inbox": [],
+                     "saturday": ["email", "chat", "sms"]})
     line = report.unread_line(ctx)
+    assert "saturday" not in line
     assert ("<b>38% of the practice's inquiries arrive on channels nobody at the practice "
             "reads</b> under <i>current</i> (email, chat and SMS)") in line
     assert "<b>unified_inbox</b> (0% left unread)" in line
-    ctx.plan_unread = {"current": [], "unified_inbox": []}
+    ctx.plan_unread = {"current": [], "unified_inbox": [], "saturday": []}
     ctx.comparison.loc[0, "mean"] = 0.0
     assert "reads every channel" in report.unread_line(ctx)
 

@@ -403,8 +403,10 @@ def unread_line(ctx: ReportContext) -> str:
     text = (f"<p><b>{share:.0%} of the practice's inquiries arrive on channels nobody at the "
             f"practice reads</b> under <i>{_e(base)}</i> ({_e(names)}): they are never "
             "answered, however many people are on shift.")
+    # (by the channels each plan reads: the measured shares also move a little when a
+    # plan changes which practices shoppers choose)
     better = [p for p in ctx.plans[1:]
-              if _val(ctx, p, "unread_channel_share", "mean") < share - 1e-9]
+              if set(ctx.plan_unread.get(p, unread)) < set(unread)]
     if better:
         text += (" Plans that read more of them: "
                  + ", ".join(f"<b>{_e(p)}</b> "
