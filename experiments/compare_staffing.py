@@ -565,7 +565,6 @@ def write_outputs(out: Path, comp: Comparison, configs: dict, settings: dict) ->
         plan_channels=watched,
         plan_unread={p: unread_channels(focal[p]) for p in comp.plans},
         plan_menus={p: float(focal[p].phone_menu_seconds) for p in comp.plans},
-        plan_inbox={p: bool(focal[p].unified_inbox.enabled) for p in comp.plans},
         all_channels=list(CHANNELS),
         sim_overrides=settings["sim_overrides"],
         seconds=comp.seconds,

@@ -54,7 +54,6 @@ class ReportContext:
     # plan -> the channels on which nobody at the practice answers (sim.config.unread_channels)
     plan_unread: dict = field(default_factory=dict)
     plan_menus: dict = field(default_factory=dict)  # plan -> its phone menu, seconds (0: none)
-    plan_inbox: dict = field(default_factory=dict)  # plan -> whether it has a unified inbox
     all_channels: list = field(default_factory=list)  # every channel of the model
     sim_overrides: list = field(default_factory=list)
     seconds: float = 0.0
