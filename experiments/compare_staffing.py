@@ -71,7 +71,7 @@ PER_MONTH = ["revenue", "staffing_cost", "wages", "net", "bookings", "procedures
              "abandoned_calls", "unanswered", "new_reviews", "referrals_generated"]
 # computed here from the focal practice's inquiries (not in summary.json)
 EXTRA_METRICS = ["never_answered_share", "phone_calls", "phone_answered_within_target",
-                 "phone_abandoned_share"]
+                 "phone_abandoned_share", "phone_menu_hangup_share", "unread_channel_share"]
 # keys of `python -m sim` that the comparison sets itself: not allowed in sim_overrides
 OWN_KEYS = {"market.days": "use market_days=", "seed": "use seed=", "plan": "use plans=",
             "practice@practices.alpha": "use practice=",
@@ -237,6 +237,8 @@ def simulate(cfg, seed: int, within_minutes: float = 1 / 3) -> dict:
     """One run of one plan: the focal practice's metrics, first responses and inquiry
     counts per hour of the week (plain data, small enough to send between processes)."""
     import sim
+    from sim.analysis.tables import hung_up_in_menu
+    from sim.config import unread_channels
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     t0, c0 = time.perf_counter(), time.process_time()
@@ -256,10 +258,13 @@ def simulate(cfg, seed: int, within_minutes: float = 1 / 3) -> dict:
     metrics["phone_answered_within_target"] = (
         float((frt <= within_minutes).mean()) if len(phone) else math.nan)
     metrics["phone_abandoned_share"] = float(phone["abandoned"].mean()) if len(phone) else math.nan
-    monitored = {str(getattr(c, "value", c)) for c in cfg.practices[FOCAL].channels}
+    metrics["phone_menu_hangup_share"] = (float(hung_up_in_menu(phone).mean()) if len(phone)
+                                          else math.nan)
+    unread = unread_channels(cfg.practices[FOCAL])
+    on_unread = inq["channel"].isin(unread).to_numpy()
+    metrics["unread_channel_share"] = float(on_unread.mean()) if len(inq) else math.nan
     how = (inq["arrived_at"].to_numpy() // 60).astype(int) % HOURS_PER_WEEK
-    groups = np.where(inq["channel"] == "phone", 0,
-                      np.where(inq["channel"].isin(monitored), 1, 2))
+    groups = np.where(inq["channel"] == "phone", 0, np.where(on_unread, 2, 1))
     by_hour = np.zeros((3, HOURS_PER_WEEK))
     np.add.at(by_hour, (groups, how), 1)
     return {
@@ -268,7 +273,7 @@ def simulate(cfg, seed: int, within_minutes: float = 1 / 3) -> dict:
         "cpu_seconds": cpu,
         "first_response": inq["first_response_minutes"].to_numpy(dtype="float32"),
         "channel": inq["channel"].to_numpy(dtype=object),
-        "by_hour": by_hour,  # rows: phone, monitored messages, unmonitored messages
+        "by_hour": by_hour,  # rows: phone, messages someone reads, messages nobody reads
     }
 
 
@@ -465,7 +470,7 @@ def write_outputs(out: Path, comp: Comparison, configs: dict, settings: dict) ->
     """comparison.csv, replications.csv, staffing_hint.csv, figures and report.html."""
     from sim.analysis import practice_words, report, staffing_plots
     from sim.analysis.stats import compare_plans
-    from sim.config import CHANNELS
+    from sim.config import CHANNELS, unread_channels, watched_channels
 
     out.mkdir(parents=True, exist_ok=True)
     table = compare_plans(comp.runs, comparison_metrics(), plans=comp.plans,
@@ -480,9 +485,13 @@ def write_outputs(out: Path, comp: Comparison, configs: dict, settings: dict) ->
     phone_rate = comp.by_hour[base][0]
     # the focal practice's own callers' patience when it has one (a fitted practice)
     patience = focal[base].hold_patience_minutes or configs[base].prospect.hold_patience_minutes
-    need = erlang_hint(phone_rate, focal[base].handling.call_minutes, patience, within,
-                       target["service_level"], target["max_abandon"])
+    # A phone menu of m minutes: a share exp(-m / patience) of the callers reach the line
+    # (sim/model/practice.py), and the line's staff are needed for them only.
+    reach_line = math.exp(-focal[base].phone_menu_seconds / 60.0 / patience)
+    need = erlang_hint(phone_rate * reach_line, focal[base].handling.call_minutes,
+                       patience, within, target["service_level"], target["max_abandon"])
     rosters = {p: roster_by_hour(focal[p]) for p in comp.plans}
+    watched = {p: watched_channels(focal[p]) for p in comp.plans}
     hint = pd.DataFrame({"hour_of_week": np.arange(HOURS_PER_WEEK),
                          "day": np.repeat(["mon", "tue", "wed", "thu", "fri", "sat", "sun"], 24),
                          "hour": np.tile(np.arange(24), 7),
@@ -498,7 +507,7 @@ def write_outputs(out: Path, comp: Comparison, configs: dict, settings: dict) ->
         "net_gain": staffing_plots.net_gain_figure(table, base),
         "first_response": staffing_plots.first_response_figure(
             comp.first_response, comp.plans,
-            [str(getattr(c, "value", c)) for c in focal[base].channels]),
+            [c for c in CHANNELS if any(c in watched[p] for p in comp.plans)]),
         "inquiries_by_hour": staffing_plots.inquiries_by_hour_figure(
             comp.by_hour[base], {p: rosters[p] for p in comp.plans}),
         "erlang_hint": staffing_plots.erlang_hint_figure(
@@ -534,9 +543,10 @@ def write_outputs(out: Path, comp: Comparison, configs: dict, settings: dict) ->
         wage_overhead=settings["wage_overhead"],
         prospects_per_day=configs[base].market.prospects_per_day,
         competitors=[(s, p.name) for s, p in configs[base].practices.items() if s != FOCAL],
-        channels=[str(getattr(c, "value", c)) for c in focal[base].channels],
-        plan_channels={p: [str(getattr(c, "value", c)) for c in focal[p].channels]
-                       for p in comp.plans},
+        channels=watched[base],
+        plan_channels=watched,
+        plan_unread={p: unread_channels(focal[p]) for p in comp.plans},
+        plan_menus={p: float(focal[p].phone_menu_seconds) for p in comp.plans},
         all_channels=list(CHANNELS),
         sim_overrides=settings["sim_overrides"],
         seconds=comp.seconds,

@@ -242,14 +242,13 @@ def curve_values(c: CurveConfig, t: np.ndarray) -> np.ndarray:
 
 def duty_windows(practice_cfg, channel: str, horizon_days: int) -> np.ndarray:
     """Merged (start, end) minutes when somebody who works `channel` tasks is on duty."""
+    from sim.config import staff_channels
     from sim.model.clock import merge_windows, weekly_windows
-    from sim.model.staff import ROLE_CHANNELS
 
-    monitored = {str(getattr(c, "value", c)) for c in practice_cfg.channels}
     windows = []
     for line in practice_cfg.roster:
-        role = str(getattr(line.role, "value", line.role))
-        if line.staff > 0 and channel in ROLE_CHANNELS[role] and channel in monitored:
+        # the role's channels among those watched (a unified inbox widens both)
+        if line.staff > 0 and channel in staff_channels(practice_cfg, line.role):
             windows += weekly_windows(line.days, line.start, line.end, horizon_days)
     return np.array(merge_windows(windows) or [(math.inf, math.inf)], dtype=float)
 

@@ -77,6 +77,23 @@ class Role(str, Enum):
     social_media = "social_media"  # chat, SMS, social and review-site messages; no phone
 
 
+# The channels of work each role takes (phone: call-backs; the others: replies), before a
+# unified inbox (`staff_channels`). The answering service takes live calls only.
+ROLE_CHANNELS = {
+    "front_desk": tuple(CHANNELS),
+    "coordinator": tuple(CHANNELS),
+    "social_media": ("chat", "sms", "social_dm", "review_site"),
+    "answering_service": (),
+}
+# The roles that take live calls.
+ROLE_TAKES_CALLS = {
+    "front_desk": True,
+    "coordinator": True,
+    "social_media": False,
+    "answering_service": True,
+}
+
+
 class Discipline(str, Enum):
     """Order in which waiting asynchronous work is taken (live calls always come first)."""
 
@@ -193,6 +210,27 @@ class AutoResponderConfig:
     fee_per_month: float = 0.0
 
 
+# A unified inbox's monthly fee. The vendors of small-practice inboxes (Podium, Birdeye,
+# Weave, NiceJob) publish few prices; looked up 2026-12-02: Podium's entry plan (Core)
+# is reported at $399 a month and Pro at $599 (third-party reports: Podium quotes on
+# request); Birdeye's base plans at $299-449 a location a month (third-party analyses);
+# NiceJob lists $75 and $125 a month, but for review requests and a light inbox.
+# Default: Podium Core, $399 (docs/background/one-inbox.md).
+UNIFIED_INBOX_FEE_PER_MONTH = 399.0
+
+
+@dataclass
+class UnifiedInboxConfig:
+    """One inbox for every message channel (a Podium- or Birdeye-like tool): every
+    message channel is watched (web form, email, chat, SMS, social DMs, review-site
+    messages), and everyone on shift who answers messages can take any of them, from one
+    queue in the order of the practice's discipline. It adds no staff, no auto-reply and
+    no phone line: the phone stays as the practice has it."""
+
+    enabled: bool = False
+    fee_per_month: float = UNIFIED_INBOX_FEE_PER_MONTH
+
+
 @dataclass
 class EconomicsConfig:
     """What a booked consultation is worth. Figures cited in CALIBRATION.md."""
@@ -264,6 +302,12 @@ class PracticeConfig:
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     answering_service: AnsweringServiceConfig = field(default_factory=AnsweringServiceConfig)
     auto_responder: AutoResponderConfig = field(default_factory=AutoResponderConfig)
+    unified_inbox: UnifiedInboxConfig = field(default_factory=UnifiedInboxConfig)
+    # An automated phone menu ("press 1 for ...") played to every caller before they reach
+    # a person, the hold queue, the answering service or the closed-line message, in
+    # seconds (0: none). Callers hang up in it with the same patience as on hold, counted
+    # from the start of the call. Seed 002 warns against more than a minute of it.
+    phone_menu_seconds: float = 0.0
     economics: EconomicsConfig = field(default_factory=EconomicsConfig)
     reputation: ReputationConfig = field(default_factory=ReputationConfig)
     # Pull of the practice's marketing and location, before reputation (1 = average).
@@ -285,6 +329,47 @@ class PracticeConfig:
     # When the practice's inquiries come, per channel (empty: leadsim's built-in profiles).
     # In the focal slot `alpha` it is the market's profile for those channels.
     inquiry_profile: dict[str, WeekProfile] = field(default_factory=dict)
+
+
+def _name(value) -> str:
+    return str(getattr(value, "value", value))
+
+
+def watched_channels(p: PracticeConfig) -> list[str]:
+    """The channels practice `p` watches: its `channels`, then, with a unified inbox,
+    every message channel it did not (in the order of CHANNELS). An inquiry on any other
+    channel is never answered."""
+    own = [_name(c) for c in p.channels]
+    if not p.unified_inbox.enabled:
+        return own
+    return own + [c for c in MESSAGE_CHANNELS if c not in own]
+
+
+def staff_channels(p: PracticeConfig, role, watched: list[str] | None = None
+                   ) -> tuple[str, ...]:
+    """The channels of work a person in `role` takes at practice `p`, among those it
+    watches (`watched`: watched_channels(p), if already known): the role's own
+    (ROLE_CHANNELS); with a unified inbox, every message channel too for a role that
+    answers messages (call-backs stay with the roles that make calls)."""
+    role = _name(role)
+    watched = watched_channels(p) if watched is None else watched
+    own = ROLE_CHANNELS[role]
+    if p.unified_inbox.enabled and own:
+        own = tuple(c for c in CHANNELS if c in own or c in MESSAGE_CHANNELS)
+    return tuple(c for c in own if c in watched)
+
+
+def unread_channels(p: PracticeConfig, all_channels: list[str] | None = None) -> list[str]:
+    """The channels on which nobody at practice `p` ever answers: not watched, or watched
+    but nobody on its roster works them (the phone: nobody who takes calls, and no
+    answering service)."""
+    watched = watched_channels(p)
+    roles = {_name(line.role) for line in p.roster if line.staff > 0}
+    read = {c for role in roles for c in staff_channels(p, role, watched)}
+    if "phone" in watched and (p.answering_service.enabled
+                               or any(ROLE_TAKES_CALLS[r] for r in roles)):
+        read.add("phone")
+    return [c for c in (all_channels or CHANNELS) if c not in read]
 
 
 # --------------------------------------------------------------------------- plans
@@ -373,6 +458,17 @@ class AutoResponderChange:
 
 
 @dataclass
+class UnifiedInboxChange:
+    """The unified inbox a plan adds or drops (null: unchanged). `enabled: true` adds
+    one: every message channel watched, anyone who answers messages takes any of them
+    (UnifiedInboxConfig); `fee_per_month` null: the practice's, else
+    UNIFIED_INBOX_FEE_PER_MONTH."""
+
+    enabled: bool | None = None
+    fee_per_month: float | None = None
+
+
+@dataclass
 class PolicyChange:
     """Response-policy settings a plan changes (null: unchanged); see PolicyConfig."""
 
@@ -390,7 +486,8 @@ class PlanConfig:
     """A staffing plan: what it changes in the focal practice, and its words for the
     report. Applied in this order: `replace_roster` (null: keep the roster; a list: the
     practice's roster is replaced outright), `remove_shifts`, `add_shifts`, then the
-    opening hours, channels, answering service, auto-responder and policy. Configs under
+    opening hours, channels, answering service, auto-responder, policy, unified inbox and
+    phone menu. Configs under
     `configs/plan/` (`# @package plan`); the `plan=` group."""
 
     name: str = ""
@@ -404,6 +501,9 @@ class PlanConfig:
     answering_service: AnsweringServiceChange = field(default_factory=AnsweringServiceChange)
     auto_responder: AutoResponderChange = field(default_factory=AutoResponderChange)
     policy: PolicyChange = field(default_factory=PolicyChange)
+    unified_inbox: UnifiedInboxChange = field(default_factory=UnifiedInboxChange)
+    # The phone menu's length in seconds (0: no menu; null: unchanged).
+    phone_menu_seconds: float | None = None
     # Set when the plan has been applied (`apply`): the practice in the focal slot
     # already includes it, so a run's saved config reruns to the same result. Not for
     # plan files.
@@ -559,6 +659,9 @@ class ScenarioConfig:
     handle_minutes: float = 7.0
     patience_minutes: float = 3.0
     days: int = 40
+    # An automated phone menu before the line, seconds (0: none): Erlang A then holds for
+    # the callers who get through it (sim/model/practice.py).
+    phone_menu_seconds: float = 0.0
 
 
 @dataclass
@@ -770,6 +873,8 @@ def validate_practice(p: PracticeConfig, key: str) -> None:
     ar = p.auto_responder
     _positive(ar.promised_response_minutes, f"{key}.auto_responder.promised_response_minutes")
     _non_negative(ar.fee_per_month, f"{key}.auto_responder.fee_per_month")
+    _non_negative(p.unified_inbox.fee_per_month, f"{key}.unified_inbox.fee_per_month")
+    _non_negative(p.phone_menu_seconds, f"{key}.phone_menu_seconds")
     eco = p.economics
     _share(eco.consultation_to_procedure, f"{key}.economics.consultation_to_procedure")
     _share(eco.no_show_rate, f"{key}.economics.no_show_rate")
@@ -863,6 +968,10 @@ def validate_plan(plan: PlanConfig, key: str = "plan") -> None:
                   f"{key}.auto_responder.promised_response_minutes")
     if ar.fee_per_month is not None:
         _non_negative(ar.fee_per_month, f"{key}.auto_responder.fee_per_month")
+    if plan.unified_inbox.fee_per_month is not None:
+        _non_negative(plan.unified_inbox.fee_per_month, f"{key}.unified_inbox.fee_per_month")
+    if plan.phone_menu_seconds is not None:
+        _non_negative(plan.phone_menu_seconds, f"{key}.phone_menu_seconds")
     _policy_values(plan.policy, f"{key}.policy")
 
 
@@ -882,10 +991,12 @@ def plan_changes(plan: PlanConfig) -> list[str]:
         parts.append("opening_hours")
     if plan.channels.add or plan.channels.remove:
         parts.append("channels")
-    for name in ("answering_service", "auto_responder", "policy"):
+    for name in ("answering_service", "auto_responder", "policy", "unified_inbox"):
         change = getattr(plan, name)
         if any(getattr(change, f.name) is not None for f in fields(change)):
             parts.append(name)
+    if plan.phone_menu_seconds is not None:
+        parts.append("phone_menu_seconds")
     return parts
 
 
@@ -988,6 +1099,7 @@ def validate(cfg: Config) -> Config:
     _positive(sc.handle_minutes, "scenario.handle_minutes")
     _positive(sc.patience_minutes, "scenario.patience_minutes")
     _count(sc.days, "scenario.days", 1)
+    _non_negative(sc.phone_menu_seconds, "scenario.phone_menu_seconds")
     m = cfg.market
     _count(m.days, "market.days", 1)
     _count(m.drain_days, "market.drain_days")

@@ -320,11 +320,13 @@ def apply_changes(practice: PracticeConfig, plan: PlanConfig) -> PracticeConfig:
     p.opening_hours = copy.deepcopy(_opening_hours(practice, plan))
     if plan.channels.add or plan.channels.remove:
         p.channels = _channels(practice, plan)
-    for name in ("answering_service", "auto_responder", "policy"):
+    for name in ("answering_service", "auto_responder", "policy", "unified_inbox"):
         change, target = getattr(plan, name), getattr(p, name)
         for f in fields(change):
             value = getattr(change, f.name)
             if value is not None:
                 setattr(target, f.name, copy.deepcopy(value))
+    if plan.phone_menu_seconds is not None:
+        p.phone_menu_seconds = float(plan.phone_menu_seconds)
     return p
 

@@ -264,3 +264,30 @@ def test_the_four_plans_on_a_two_receptionist_practice_of_ones_own(run_cli, tmp_
             "receptionist Saturdays 09:00-13:00 ($21/h): 104 h a week") in html
     assert "phone, web form, email and social DM" in html
     assert "one receptionist on weekdays 9:00-17:00" not in html
+
+
+def test_the_menu_and_inbox_plans_run_in_the_aesthetic_market(run_cli):
+    """`no_phone_menu` and `unified_inbox` in a short comparison, in market=aesthetic_online,
+    on the solo desk given a 60-second menu: the report names the menu and states the
+    share of inquiries on channels nobody reads; the menu plan removes every hang-up in
+    the menu at no cost, the inbox plan leaves no channel unread for its $399."""
+    proc = run_cli(["plans=[current,no_phone_menu,unified_inbox]", "replications=2",
+                    "market_days=14", "n_jobs=1",
+                    'sim_overrides=["market=aesthetic_online",'
+                    '"practices.alpha.phone_menu_seconds=60"]'], module=MODULE)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    path = Path(next(line for line in proc.stdout.splitlines()
+                     if line.startswith("report: ")).split(": ", 1)[1])
+    t = pd.read_csv(path.with_name("comparison.csv")).set_index(["plan", "metric"])
+    assert t.loc[("current", "phone_menu_hangup_share"), "mean"] > 0.3
+    assert t.loc[("no_phone_menu", "phone_menu_hangup_share"), "mean"] == 0
+    assert t.loc[("no_phone_menu", "staffing_cost_per_month"), "diff_vs_baseline"] == 0
+    assert t.loc[("unified_inbox", "staffing_cost_per_month"), "diff_vs_baseline"] == \
+        pytest.approx(399.0)
+    assert t.loc[("current", "unread_channel_share"), "mean"] > 0.3
+    assert t.loc[("unified_inbox", "unread_channel_share"), "mean"] == 0
+    html = path.read_text()
+    assert "<b>current</b> 60 seconds" in html and "60-second automated menu" in html
+    assert "of the practice's inquiries arrive on channels nobody at the practice reads" in html
+    assert "Callers hanging up in the phone menu" in html
+    assert "Backlogged office" in html and "Social media on weekdays" in html  # the market

@@ -224,3 +224,17 @@ def test_run_until_stops_at_simpys_time(start, until):
 
 def test_the_clock_starts_where_simpy_does():
     assert repr(Clock().now) == repr(simpy.Environment().now)
+
+
+def test_scheduled_counts_every_queued_entry_without_advancing_the_counter():
+    """Clock.scheduled reads SimPy's id counter from its repr ("count(N)"): if a SimPy or
+    Python release changed that, event-cost tests would count wrongly; this fails first."""
+    env = Clock()
+    start = env.scheduled()
+    for k in range(5):
+        env.call_in(k, lambda value: None)
+    env.timeout(2)
+    assert env.scheduled() == start + 6
+    assert env.scheduled() == start + 6  # reading it does not count
+    env.run()
+    assert env.scheduled() == start + 6

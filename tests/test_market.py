@@ -43,7 +43,9 @@ from sim.config import (
     Role,
     ServiceHours,
     ShiftConfig,
+    UnifiedInboxConfig,
     validate,
+    watched_channels,
 )
 from sim.model import LeadMarket
 from sim.model.inquiry import OUTCOMES
@@ -156,6 +158,9 @@ def practice_configs(draw) -> PracticeConfig:
         fee_per_month=draw(st.sampled_from([0.0, 150.0])))
     p.auto_responder = AutoResponderConfig(
         enabled=draw(st.booleans()), fee_per_month=draw(st.sampled_from([0.0, 49.0])))
+    p.unified_inbox = UnifiedInboxConfig(
+        enabled=draw(st.booleans()), fee_per_month=draw(st.sampled_from([0.0, 399.0])))
+    p.phone_menu_seconds = draw(st.sampled_from([0.0, 0.0, 30.0, 90.0]))
     eco = p.economics
     eco.no_show_rate = draw(st.sampled_from([0.0, 0.15, 1.0]))
     eco.consultation_to_procedure = draw(st.sampled_from([0.0, 0.46, 1.0]))
@@ -200,7 +205,7 @@ def default_market(*overrides: str, days: int = 3, seed: int = 0) -> Config:
 
 
 def monitored(cfg: Config, slot: str) -> set[str]:
-    return {c.value for c in cfg.practices[slot].channels}
+    return set(watched_channels(cfg.practices[slot]))
 
 
 # --------------------------------------------------------------------------- time order
@@ -391,8 +396,12 @@ def expected_costs(cfg: Config, slot: str, service_calls: int) -> dict:
     service = (svc.fee_per_month * months + svc.fee_per_call * service_calls) if svc.enabled \
         else 0.0
     auto = ar.fee_per_month * months if ar.enabled else 0.0
-    return {"wages": wages, "answering_service_fees": service, "auto_responder_fees": auto,
-            "staffing_cost": wages + service + auto}
+    out = {"wages": wages, "answering_service_fees": service, "auto_responder_fees": auto,
+           "staffing_cost": wages + service + auto}
+    if p.unified_inbox.enabled:
+        out["unified_inbox_fees"] = p.unified_inbox.fee_per_month * months
+        out["staffing_cost"] += out["unified_inbox_fees"]
+    return out
 
 
 @SUMMARY_SETTINGS

@@ -24,17 +24,18 @@ import pytest
 
 import sim
 from sim.analysis.erlang import erlang_a_metrics
-from sim.analysis.tables import RunResult
+from sim.analysis.tables import RunResult, hung_up_in_menu
 from sim.model import LeadMarket
 
 Z = 4.5
 
 
-def run_line(arrivals_per_hour, servers, handle, patience, days, seed):
+def run_line(arrivals_per_hour, servers, handle, patience, days, seed, menu_seconds=0):
     cfg = sim.load_config([
         "scenario=mmc", f"scenario.arrivals_per_hour={arrivals_per_hour}",
         f"scenario.servers={servers}", f"scenario.handle_minutes={handle}",
         f"scenario.patience_minutes={patience}", f"scenario.days={days}", f"seed={seed}",
+        f"scenario.phone_menu_seconds={menu_seconds}",
     ])
     cfg.record_activity = True
     model = LeadMarket(cfg).run()
@@ -141,3 +142,97 @@ def test_mmc_summary_has_observed_beside_theory():
         assert isinstance(s[f"mmc.observed.{metric}"], float)
         assert isinstance(s[f"mmc.erlang_a.{metric}"], float)
     assert set(pd.unique(result.inquiries["practice"])) == {"line"}
+
+
+# --------------------------------------------------------------------------- phone menu
+
+MENU_CASES = {
+    # name: (arrivals per hour, servers, handle minutes, patience minutes, days, menu s)
+    "default-line-one-minute-menu": (30, 4, 7, 3, 40, 60),
+    "heavy-load-long-menu": (60, 4, 6, 2, 30, 90),
+    "single-server-short-menu": (6, 1, 6, 2, 60, 40),
+}
+
+
+@pytest.mark.parametrize("name", list(MENU_CASES))
+def test_callers_hang_up_in_the_menu_as_exponential_patience_says(name):
+    """With a menu of m and exponential patience of mean T that runs from the start of the
+    call, a share 1 - exp(-m / T) hang up in the menu. Patience is drawn independently for
+    every caller, so the binomial standard error is honest here (no batch means)."""
+    lam_h, c, h, pat, days, menu = MENU_CASES[name]
+    result, _ = run_line(lam_h, c, h, pat, days, 2000 + list(MENU_CASES).index(name), menu)
+    inq, s = result.inquiries, result.summary
+    n = len(inq)
+    dropped = hung_up_in_menu(inq)
+    share = dropped.mean()
+    p = 1 - math.exp(-(menu / 60) / pat)
+    se = math.sqrt(p * (1 - p) / n)
+    assert n > 5000
+    assert abs(share - p) < Z * se, (name, share, p, se)
+    # a patience that started only at the end of the menu would leave nobody hanging up in
+    # it, and half the menu's length would show: the tolerance tells them apart
+    assert abs(share - (1 - math.exp(-(menu / 120) / pat))) > 2 * Z * se
+    assert s["mmc.menu.observed.hangup_share"] == pytest.approx(share)
+    assert s["mmc.menu.expected.hangup_share"] == pytest.approx(p)
+    assert s["mmc.menu.callers_reaching_line"] == n - dropped.sum()
+    # a hang-up in the menu: abandoned, never answered, no time on hold
+    assert inq.loc[dropped, "answered_at"].isna().all()
+    # everyone who got through waited the whole menu before a person picked up
+    answered = inq[~inq["abandoned"]]
+    np.testing.assert_allclose(answered["answered_at"] - answered["arrived_at"],
+                               menu / 60 + answered["hold_minutes"], atol=1e-9)
+
+
+@pytest.mark.parametrize("name", list(MENU_CASES))
+def test_callers_past_the_menu_meet_erlang_a_at_the_thinned_rate(name):
+    """Those who get through the menu reach the line as a Poisson stream of rate
+    lambda exp(-m / T), with exponential patience of mean T left (memoryless): their
+    P(wait), P(abandon) and mean wait on hold are Erlang A's at that rate (batch means by
+    day, as above). Erlang A at the full arrival rate, what the line would see without
+    the thinning, is many standard errors away."""
+    lam_h, c, h, pat, days, menu = MENU_CASES[name]
+    result, activity = run_line(lam_h, c, h, pat, days, 3000 + list(MENU_CASES).index(name),
+                                menu)
+    inq, s = result.inquiries, result.summary
+    rate = lam_h / 60.0 * math.exp(-(menu / 60) / pat)
+    theory = erlang_a_metrics(rate, h, c, pat)
+    unthinned = erlang_a_metrics(lam_h / 60.0, h, c, pat)
+    line = inq[~hung_up_in_menu(inq)]
+    day = (line["arrived_at"].to_numpy() // 1440).astype(int)
+    wait = line["hold_minutes"].to_numpy()
+    checks = {
+        "p_wait": ((wait > 0).astype(float), theory.p_wait, unthinned.p_wait),
+        "p_abandon": (line["abandoned"].to_numpy(float), theory.p_abandon,
+                      unthinned.p_abandon),
+        "mean_wait_minutes": (wait, theory.mean_wait, unthinned.mean_wait),
+    }
+    far = 0
+    for metric, (values, expected, wrong) in checks.items():
+        mean, se = batch_means(values, day, days)
+        assert s[f"mmc.observed.{metric}"] == pytest.approx(mean, rel=1e-9, abs=1e-12)
+        assert s[f"mmc.erlang_a.{metric}"] == pytest.approx(expected)
+        assert abs(mean - expected) < Z * se + 1e-4, (name, metric, mean, expected, se)
+        far += abs(mean - wrong) > 10 * se
+    assert far >= 2, f"{name}: the thinned and full-rate Erlang A are too close to tell"
+    busy, se = daily_busy_share(activity, c, days)
+    assert abs(busy - theory.utilisation) < Z * se + 1e-3
+
+
+def test_a_menu_costs_one_event_per_call_and_no_menu_none():
+    """The lazy patience check's cost is kept: a menu adds exactly one timer per call (its
+    end, or the hang-up in it), and no menu (0 seconds) adds none. Measured with callers
+    so patient that nobody hangs up: the menu then only shifts every call by m, and the
+    line does the same work, so any other difference in events would be the menu's."""
+    def events(menu):
+        cfg = sim.load_config(["scenario=mmc", "scenario.days=3", "seed=5",
+                               "scenario.patience_minutes=1e9",
+                               f"scenario.phone_menu_seconds={menu}"])
+        model = LeadMarket(cfg).run()
+        return model.env.scheduled(), len(model.inquiries), model
+
+    plain, calls, model = events(0)
+    summary = RunResult.from_records(model.records(), scenario=asdict(model.config.scenario))
+    assert not any(k.startswith("mmc.menu.") for k in summary.summary)
+    with_menu, same_calls, _ = events(45)
+    assert same_calls == calls > 1000
+    assert with_menu - plain == calls

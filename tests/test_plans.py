@@ -382,7 +382,7 @@ def test_the_plans_of_the_how_to_page_load_and_apply_to_every_archetype(tmp_path
     page = (Path(sim.CONFIG_DIR).parent / "docs" / "how-to" / "write-a-plan.md").read_text()
     blocks = [b for b in re.findall(r"```yaml\n(.*?)```", page, flags=re.S)
               if b.startswith("# @package plan")]
-    assert len(blocks) == 4
+    assert len(blocks) == 5
     configs = [sim.load_config([f"practice@practices.alpha={a}"]) for a in ARCHETYPES]
     for i, block in enumerate(blocks):
         path = tmp_path / f"example_{i}.yaml"
@@ -393,6 +393,9 @@ def test_the_plans_of_the_how_to_page_load_and_apply_to_every_archetype(tmp_path
     friday = apply_plan(practice("solo_front_desk"), load_plan(str(tmp_path / "example_1.yaml")))
     assert words.opening_by_day(friday)[4] == [(540, 780)]
     assert hours(friday, "front_desk") == 36
+    inbox = apply_plan(practice("solo_front_desk"), load_plan(str(tmp_path / "example_2.yaml")))
+    assert inbox.unified_inbox.enabled and inbox.unified_inbox.fee_per_month == 299
+    assert inbox.phone_menu_seconds == 0 and inbox.roster == practice("solo_front_desk").roster
 
 
 # --------------------------------------------------------------------------- search points

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..config import parse_clock
+from ..config import parse_clock, unread_channels, watched_channels
 
 DAYS_PER_MONTH = 365.25 / 12
 WEEKS_PER_MONTH = DAYS_PER_MONTH / 7
@@ -135,10 +135,11 @@ def wages_per_month(practice) -> float:
 
 
 def fees_per_month(practice) -> float:
-    """The monthly fees of the answering service and the auto-responder (per-call fees
-    aside)."""
-    svc, ar = practice.answering_service, practice.auto_responder
-    return (svc.fee_per_month if svc.enabled else 0.0) + (ar.fee_per_month if ar.enabled else 0.0)
+    """The monthly fees of the answering service, the auto-responder and the unified inbox
+    (per-call fees aside)."""
+    svc, ar, inbox = practice.answering_service, practice.auto_responder, practice.unified_inbox
+    return ((svc.fee_per_month if svc.enabled else 0.0) + (ar.fee_per_month if ar.enabled else 0.0)
+            + (inbox.fee_per_month if inbox.enabled else 0.0))
 
 
 def cost_per_month(practice) -> float:
@@ -244,6 +245,25 @@ def _responder_words(ar) -> str:
             f"{minutes_text(ar.promised_response_minutes)} ({money(ar.fee_per_month)} a month)")
 
 
+def seconds_text(seconds: float) -> str:
+    """45 -> '45-second', 90 -> '90-second' (a menu's length, as an adjective)."""
+    return f"{seconds:g}-second"
+
+
+def _menu_words(practice) -> str:
+    m = float(practice.phone_menu_seconds)
+    if m <= 0:
+        return ""
+    return (f"The phone plays a {seconds_text(m)} automated menu before a caller reaches a "
+            "person or the hold queue; callers who run out of patience hang up in it"
+            + (" (more than the minute seed 002 warns against)." if m > 60 else "."))
+
+
+def _inbox_words(inbox) -> str:
+    return (f"a unified inbox: every message channel in one queue that anyone who answers "
+            f"messages can take ({money(inbox.fee_per_month)} a month; no extra staff)")
+
+
 def describe_practice(practice, all_channels: list[str] | None = None) -> list[str]:
     """The practice in sentences: roster, patients, hours, channels, services, policy, cost."""
     lines = []
@@ -263,18 +283,22 @@ def describe_practice(practice, all_channels: list[str] | None = None) -> list[s
     opening = (f"Open {_windows_text(opening_by_day(practice))} (the hours an after-hours "
                "answering service stays off and an auto-reply's promise counts; the roster "
                "decides when the phone is answered).")
-    watched = [_v(c) for c in practice.channels]
-    unread = [c for c in (all_channels or CHANNEL_WORDS) if c not in watched]
+    watched = watched_channels(practice)
+    unread = unread_channels(practice, list(all_channels or CHANNEL_WORDS))
     channels = ("Watches " + _join([CHANNEL_WORDS[c] for c in watched])
+                + (" (a unified inbox)" if practice.unified_inbox.enabled else "")
                 + (f"; {_join([CHANNEL_WORDS[c] for c in unread])} messages go unread."
                    if unread else "."))
     services = (_service_words(practice.answering_service).capitalize() + "; "
-                + _responder_words(practice.auto_responder) + ".")
+                + _responder_words(practice.auto_responder)
+                + (f"; {_inbox_words(practice.unified_inbox)}"
+                   if practice.unified_inbox.enabled else "") + ".")
     policy = _join(_policy_words(practice.policy)).capitalize() + "."
     cost = (f"Fixed cost about {money(cost_per_month(practice))} a month (wages and monthly "
             "fees" + ("; per-call fees on top)." if practice.answering_service.enabled
                       else ")."))
-    return [s for s in (roster, patients, opening, channels, services, policy, cost) if s]
+    menu = _menu_words(practice)
+    return [s for s in (roster, patients, opening, channels, menu, services, policy, cost) if s]
 
 
 # --------------------------------------------------------------------------- change
@@ -372,6 +396,30 @@ def _hours_items(base, new) -> list[str]:
     return items
 
 
+def _menu_items(base, new) -> list[str]:
+    b, n = float(base.phone_menu_seconds), float(new.phone_menu_seconds)
+    if b == n:
+        return []
+    if n <= 0:
+        return [f"removes the {seconds_text(b)} phone menu (callers reach a person or the "
+                "hold queue at once)"]
+    if b <= 0:
+        return [f"adds a {seconds_text(n)} phone menu before callers reach a person"]
+    return [f"phone menu {n:g} s (was {b:g} s)"]
+
+
+def _inbox_items(base, new) -> list[str]:
+    b, n = base.unified_inbox, new.unified_inbox
+    if not b.enabled and not n.enabled:
+        return []
+    if b.enabled != n.enabled:
+        return [("adds " + _inbox_words(n)) if n.enabled else "drops the unified inbox"]
+    if b.fee_per_month != n.fee_per_month:
+        return [f"unified inbox fee {money(n.fee_per_month)} a month (was "
+                f"{money(b.fee_per_month)})"]
+    return []
+
+
 def _channel_items(base, new) -> list[str]:
     b, n = [_v(c) for c in base.channels], [_v(c) for c in new.channels]
     added, dropped = [c for c in n if c not in b], [c for c in b if c not in n]
@@ -451,8 +499,9 @@ def describe_change(base, new) -> Change:
     """What differs between the baseline's practice `base` and a plan's practice `new`."""
     roster, lowered, removed = _roster_items(base, new)
     items = (roster + list(dict.fromkeys(_patient_items(base, new))) + _hours_items(base, new)
-             + _channel_items(base, new) + _service_items(base, new)
-             + _responder_items(base, new) + _policy_items(base, new))
+             + _channel_items(base, new) + _inbox_items(base, new) + _menu_items(base, new)
+             + _service_items(base, new) + _responder_items(base, new)
+             + _policy_items(base, new))
     hb, hn = roster_hours(base), roster_hours(new)
     wages = wages_per_month(new) - wages_per_month(base)
     if not roster and abs(wages) >= 0.5:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .practice_words import CHANNEL_WORDS
 from .staffing_plots import STATUS, hour_status, money, verdict
 from .stats import paired_difference
 
@@ -50,6 +51,9 @@ class ReportContext:
     competitors: list = field(default_factory=list)
     channels: list = field(default_factory=list)  # the baseline's monitored channels
     plan_channels: dict = field(default_factory=dict)  # plan -> its monitored channels
+    # plan -> the channels on which nobody at the practice answers (sim.config.unread_channels)
+    plan_unread: dict = field(default_factory=dict)
+    plan_menus: dict = field(default_factory=dict)  # plan -> its phone menu, seconds (0: none)
     all_channels: list = field(default_factory=list)  # every channel of the model
     sim_overrides: list = field(default_factory=list)
     seconds: float = 0.0
@@ -275,7 +279,11 @@ def patients_table(ctx: ReportContext) -> str:
             ("phone_answered_within_target", "Calls answered within "
              f"{ctx.target['answered_within_seconds']:g} s", "pct", "mean"),
             ("abandoned_calls_per_month", "Callers hanging up on hold", 1, "diff"),
-            ("never_answered_share", "Inquiries never answered*", "pct", "mean")]
+            ("never_answered_share", "Inquiries never answered*", "pct", "mean"),
+            ("unread_channel_share", "Inquiries on channels nobody reads", "pct", "mean")]
+    if any(m > 0 for m in ctx.plan_menus.values()):
+        cols.insert(5, ("phone_menu_hangup_share", "Callers hanging up in the phone menu",
+                        "pct", "mean"))
     rep = [("new_reviews_per_month", "New reviews", 1, "diff"),
            ("mean_new_stars", "Stars of new reviews", 2, "diff"),
            ("referrals_generated_per_month", "Referrals", 1, "diff")]
@@ -303,7 +311,9 @@ def patients_table(ctx: ReportContext) -> str:
         cls = " class='base'" if p == base else ""
         rows.append(f"<tr{cls}><td><b>{_e(p)}</b></td>{''.join(cells)}</tr>")
     note = ("<p class='caption'>* share of the plan's inquiries that no person ever "
-            "answered, including those on channels nobody at the practice reads.</p>")
+            "answered, including those on channels nobody at the practice reads."
+            + (" Callers who hang up in the phone menu count among those hanging up on "
+               "hold." if any(m > 0 for m in ctx.plan_menus.values()) else "") + "</p>")
     return f"<table class='compact'>{head}{''.join(rows)}</table>{note}"
 
 
@@ -323,7 +333,12 @@ def hint_summary(ctx: ReportContext) -> str:
             "at least "
             f"3 times a year in {busy} of the week's 168 hours. The table counts, for each "
             "plan, the hours in which fewer people than that are free, and the share of all "
-            "calls that arrive in them.</p>")
+            "calls that arrive in them."
+            + (f" The baseline's {ctx.plan_menus[ctx.plans[0]]:g}-second phone menu plays "
+               "first: the hint counts the callers who get through it to the line, and its "
+               "target time starts there (the simulated answers count from the start of the "
+               "call)." if ctx.plan_menus.get(ctx.plans[0], 0) > 0 else "")
+            + "</p>")
 
 
 def hint_table(ctx: ReportContext) -> str:
@@ -352,20 +367,67 @@ def hint_table(ctx: ReportContext) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def _names(cs) -> str:
+    return ", ".join(c.replace("_", " ") for c in cs) or "none"
+
+
 def channels_line(ctx: ReportContext) -> str:
     """Which channels each plan watches, and which go unread (from the plans' settings)."""
-    def names(cs) -> str:
-        return ", ".join(c.replace("_", " ") for c in cs) or "none"
-
     per = ctx.plan_channels or {ctx.plans[0]: ctx.channels}
     if len({tuple(cs) for cs in per.values()}) == 1:
         watched = next(iter(per.values()))
-        unread = [c for c in ctx.all_channels if c not in watched]
-        text = f"Every plan watches the same channels ({names(watched)})"
-        return text + (f"; messages by {names(unread)} go unread." if unread else ".")
+        unread = ctx.plan_unread.get(ctx.plans[0]) if ctx.plan_unread else None
+        if unread is None:
+            unread = [c for c in ctx.all_channels if c not in watched]
+        text = f"Every plan watches the same channels ({_names(watched)})"
+        return text + (f"; messages by {_names(unread)} go unread." if unread else ".")
     return ("The plans watch different channels: "
-            + "; ".join(f"<b>{_e(p)}</b>: {names(cs)}" for p, cs in per.items())
+            + "; ".join(f"<b>{_e(p)}</b>: {_names(cs)}" for p, cs in per.items())
             + ". Messages on a channel a plan does not watch go unread.")
+
+
+def unread_line(ctx: ReportContext) -> str:
+    """For the current plan: the share of the practice's inquiries that arrive on channels
+    nobody at the practice reads (never answered), and which channels those are."""
+    base = ctx.plans[0]
+    share = _val(ctx, base, "unread_channel_share", "mean")
+    if not math.isfinite(share):
+        return ""
+    unread = ctx.plan_unread.get(base, [])
+    if share <= 0 or not unread:
+        return (f"<p>Under <i>{_e(base)}</i> someone at the practice reads every channel its "
+                "inquiries arrive on.</p>")
+    names = [CHANNEL_WORDS.get(c, c) for c in unread]
+    names = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    text = (f"<p><b>{share:.0%} of the practice's inquiries arrive on channels nobody at the "
+            f"practice reads</b> under <i>{_e(base)}</i> ({_e(names)}): they are never "
+            "answered, however many people are on shift.")
+    # (by the channels each plan reads: the measured shares also move a little when a
+    # plan changes which practices shoppers choose)
+    better = [p for p in ctx.plans[1:]
+              if set(ctx.plan_unread.get(p, unread)) < set(unread)]
+    if better:
+        text += (" Plans that read more of them: "
+                 + ", ".join(f"<b>{_e(p)}</b> "
+                             f"({_val(ctx, p, 'unread_channel_share', 'mean'):.0%} left unread)"
+                             for p in better) + ".")
+    return text + "</p>"
+
+
+def menu_line(ctx: ReportContext) -> str:
+    """The phone menu of each plan that has one, named with its length (seed 002)."""
+    menus = {p: m for p, m in ctx.plan_menus.items() if m > 0}
+    if not menus:
+        return ""
+    text = "; ".join(f"<b>{_e(p)}</b> {m:g} seconds" for p, m in menus.items())
+    shares = [f"{_val(ctx, p, 'phone_menu_hangup_share', 'mean'):.0%} under <i>{_e(p)}</i>"
+              for p in menus if math.isfinite(_val(ctx, p, 'phone_menu_hangup_share', 'mean'))]
+    return ("<p>Phone menu (an automated &ldquo;press 1 for ...&rdquo; before a person or the hold "
+            f"queue): {text}. Callers hang up in it with the same patience as on hold, counted "
+            "from the start of the call"
+            + (f" (of the calls: {', '.join(shares)})" if shares else "")
+            + ". Seed 002 warns against more than a minute in an automated loop before a "
+            "person.</p>")
 
 
 def _sim_overrides(ctx: ReportContext, match) -> list[str]:
@@ -423,7 +485,9 @@ def assumptions(ctx: ReportContext) -> str:
         "desk was not staffed have patients of their own.",
         f"Callers on hold hang up after about {ctx.patience_minutes * 60:.0f} seconds on "
         "average (call-centre studies); about a third of those who hang up or call when "
-        "nobody answers leave a voicemail.",
+        "nobody answers leave a voicemail."
+        + (" A phone menu uses up the same patience: it counts from the start of the call."
+           if any(m > 0 for m in ctx.plan_menus.values()) else ""),
         f"A phone conversation takes {ctx.handle_minutes:g} minutes on average.",
         f"Each plan was simulated {ctx.replications} times for {ctx.days} days (seeds "
         f"{ctx.seed} to {ctx.seed + ctx.replications - 1}). In each repetition every plan met "
@@ -487,6 +551,7 @@ def compared(ctx: ReportContext) -> str:
     return ("<h2>What was compared</h2>"
             f"<p>The practice, <b>{_e(ctx.practice_name)}</b>, as the baseline runs it "
             f"(from its configuration).{own}</p><ul>{words}</ul>"
+            + unread_line(ctx) + menu_line(ctx) +
             "<p>Each plan as the change it makes to that baseline, with its rostered hours "
             "and nominal cost a month (wages for the rostered hours and monthly fees; "
             "per-call fees and the simulated cost are in the tables below):</p>"

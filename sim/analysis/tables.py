@@ -35,7 +35,8 @@ SHARES = {"answered_share": "inquiries", "contact_rate": "inquiries",
           "utilisation": None, "lead_utilisation": None,
           "prospects_booked_share": "prospects", "bad_reviews_service_share": "new_bad_reviews",
           "bad_experience_share": None, "p_wait": "callers", "p_abandon": "callers"}
-COST_PARTS = ("wages", "answering_service_fees", "auto_responder_fees", "service_calls")
+COST_PARTS = ("wages", "answering_service_fees", "auto_responder_fees", "unified_inbox_fees",
+              "service_calls")
 
 
 def share_metrics(keys) -> dict[str, str | None]:
@@ -347,19 +348,47 @@ def _plain(v):
     return v
 
 
+def hung_up_in_menu(inquiries: pd.DataFrame) -> np.ndarray:
+    """Calls whose caller hung up in the practice's phone menu: abandoned with no time on
+    the hold queue (a caller who hangs up on hold has waited there for what was left of
+    their patience, a positive time). None without a menu."""
+    return ((inquiries["channel"] == "phone").to_numpy()
+            & inquiries["abandoned"].to_numpy(dtype=bool)
+            & (inquiries["hold_minutes"] == 0.0).to_numpy())
+
+
 def mmc_summary(inq: pd.DataFrame, staff: pd.DataFrame, records: dict, scenario: dict) -> dict:
-    """Observed P(wait), P(abandon), mean wait and utilisation beside Erlang A."""
+    """Observed P(wait), P(abandon), mean wait and utilisation beside Erlang A. With a
+    phone menu of m minutes, those of the callers who get through it (`mmc.menu.*`: the
+    share who hang up in it, against 1 - exp(-m / mean patience)), against Erlang A at the
+    arrival rate thinned by exp(-m / mean patience)."""
     rate = scenario["arrivals_per_hour"] / 60.0
-    theory = erlang.erlang_a_metrics(rate, scenario["handle_minutes"], scenario["servers"],
-                                     scenario["patience_minutes"])
+    patience = scenario["patience_minutes"]
+    menu = float(scenario.get("phone_menu_seconds", 0.0)) / 60.0
     n = len(inq)
-    hold = inq["hold_minutes"].fillna(0.0)
+    line = inq
+    extra = {}
+    if menu > 0:
+        dropped = hung_up_in_menu(inq)
+        line = inq[~dropped]
+        expected = 1.0 - math.exp(-menu / patience)
+        rate *= math.exp(-menu / patience)
+        extra = {"mmc.menu.seconds": _finite(menu * 60.0),
+                 "mmc.menu.observed.hangup_share": _finite(dropped.mean()) if n else None,
+                 "mmc.menu.expected.hangup_share": _finite(expected),
+                 "mmc.menu.binomial_se.hangup_share":
+                     _finite(math.sqrt(expected * (1 - expected) / n)) if n else None,
+                 "mmc.menu.callers_reaching_line": len(line)}
+    theory = erlang.erlang_a_metrics(rate, scenario["handle_minutes"], scenario["servers"],
+                                     patience)
+    m = len(line)
+    hold = line["hold_minutes"].fillna(0.0)
     horizon = records["days"] * 1440.0
     observed = {
         "callers": n,
-        "p_wait": float((hold > 0).mean()) if n else math.nan,
-        "p_abandon": float(inq["abandoned"].mean()) if n else math.nan,
-        "mean_wait_minutes": float(hold.mean()) if n else math.nan,
+        "p_wait": float((hold > 0).mean()) if m else math.nan,
+        "p_abandon": float(line["abandoned"].mean()) if m else math.nan,
+        "mean_wait_minutes": float(hold.mean()) if m else math.nan,
         "utilisation": float(staff["busy_lead_minutes"].sum()) / (scenario["servers"] * horizon),
     }
     expected = {
@@ -373,5 +402,6 @@ def mmc_summary(inq: pd.DataFrame, staff: pd.DataFrame, records: dict, scenario:
     # binomial standard errors, so a reader can judge the agreement
     for k in ("p_wait", "p_abandon"):
         p = expected[k]
-        out[f"mmc.binomial_se.{k}"] = _finite(math.sqrt(p * (1 - p) / n)) if n else None
+        out[f"mmc.binomial_se.{k}"] = _finite(math.sqrt(p * (1 - p) / m)) if m else None
+    out.update(extra)
     return out

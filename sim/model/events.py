@@ -78,6 +78,13 @@ class Clock(simpy.Environment):
             raise ValueError(f"time {t} is in the past (now {self._now})")
         heappush(self._queue, (t, NORMAL, next(self._eid), callback, value))
 
+    def scheduled(self) -> int:
+        """How many entries (timers and events) have been queued so far: the next value
+        of SimPy's id counter (`Environment._eid`, an itertools.count), read from its
+        repr "count(N)" without advancing it. What a test counts to check an event cost
+        (tests/test_events.py checks the assumption)."""
+        return int(repr(self._eid)[len("count("):-1])
+
     def step(self) -> None:
         """Process the next entry: a timer's callback, or a SimPy event as SimPy does."""
         try:

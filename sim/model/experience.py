@@ -161,7 +161,8 @@ def judge_service(inq, waited: float, rules: ServiceRules, promised: float = NAN
             late = SLOW_RESPONSE
         score, cause = _judge_wait(response, expected, bad_after, late, waited)
         return score, cause, response, expected
-    hold = inq.hold_minutes
+    # the wait before a person: the phone menu, then the hold queue (seed 002)
+    hold = inq.hold_minutes + inq.menu_minutes
     answered = inq.answered_at == inq.answered_at
     # call-back attempts set first_attempt_at; a live pick-up comes before any of them
     live = answered and not inq.service_answered and not inq.first_attempt_at <= inq.answered_at

@@ -23,6 +23,7 @@ OUTCOMES = (BOOKED, LOST, TOO_LATE, NOT_REACHED, ABANDONED, UNANSWERED, ANSWERED
 # Where the inquiry sits in the practice's work.
 ON_HOLD = 1  # a live caller waiting for someone to pick up
 TASK = 2  # an attempt to reach the prospect (reply, call-back, follow-up) is due
+IN_MENU = 3  # a caller listening to the practice's automated phone menu
 
 
 class Inquiry:
@@ -42,6 +43,7 @@ class Inquiry:
         "first_attempt_at",
         "abandoned_at",
         "hold_minutes",
+        "menu_minutes",
         "attempts",
         "abandoned",
         "voicemail",
@@ -67,7 +69,8 @@ class Inquiry:
         self.acknowledged_at = NAN
         self.first_attempt_at = NAN
         self.abandoned_at = NAN
-        self.hold_minutes = NAN
+        self.hold_minutes = NAN  # on the hold queue (after the menu)
+        self.menu_minutes = 0.0  # in the phone menu (not in the records: the practice's)
         self.attempts = 0
         self.abandoned = False
         self.voicemail = False

@@ -80,6 +80,7 @@ def mmc_practice(cfg: Config) -> PracticeConfig:
     ]
     p.handling.call_minutes = sc.handle_minutes
     p.policy.return_voicemails = False
+    p.phone_menu_seconds = sc.phone_menu_seconds
     return p
 
 

@@ -12,6 +12,21 @@ served queue this gives exactly the same served / abandoned split and the same t
 a timer per caller (the textbook `request | timeout`), at no event cost per caller; it is
 the M/M/c+M (Erlang A) model the tests compare against. A caller who hangs up, or finds
 nobody on duty, may leave a voicemail that becomes a call-back task.
+
+A phone menu of m minutes (`phone_menu_seconds`) plays before all of that. The caller's
+patience runs from the start of the call: one with patience p <= m hangs up in the menu
+at arrival + p (abandoned, as on hold: perhaps a voicemail); the others reach the line at
+arrival + m with p - m left for the hold queue, which is then checked lazily as above.
+That is one timer per call while a menu plays (at arrival + min(p, m)), and none without
+one: a caller must reach the line at the menu's end to take their place in it, and a
+hang-up in the menu cannot be settled earlier, since the prospect may book elsewhere
+before it. With exponential patience of mean T, a share 1 - exp(-m / T) hang up in the
+menu, and the others reach the line as a Poisson stream of rate lambda exp(-m / T) with
+patience again exponential of mean T: Erlang A with that rate, shifted by m.
+
+With a unified inbox (`unified_inbox.enabled`) the practice watches every message
+channel, and everyone who answers messages takes any of them (sim.config.staff_channels):
+one queue for the staff on shift, in the order of the practice's discipline.
 """
 
 from __future__ import annotations
@@ -21,11 +36,13 @@ from collections import deque
 import mesa
 import numpy as np
 
+from ..config import watched_channels
 from .clock import complement_windows, covered_minutes, merge_windows, weekly_windows
 from .inquiry import (
     ABANDONED,
     ANSWERED,
     BOOKED,
+    IN_MENU,
     LOST,
     NOT_REACHED,
     ON_HOLD,
@@ -53,7 +70,7 @@ class Practice(mesa.Agent):
         self.index = index
         self.cfg = cfg
         self.name = cfg.name or slot
-        self.channels = tuple(str(getattr(c, "value", c)) for c in cfg.channels)
+        self.channels = tuple(watched_channels(cfg))  # with a unified inbox: every one
         self.policy = cfg.policy
         self.follow_up = [float(v) for v in cfg.policy.follow_up_minutes]
         self.max_attempts = int(cfg.policy.max_attempts)
@@ -84,6 +101,8 @@ class Practice(mesa.Agent):
         self.revenue = 0.0
         self.service_calls = 0
         self._on_due = self.add_task  # one bound method for every scheduled attempt
+        self.menu_minutes = float(cfg.phone_menu_seconds) / 60.0
+        self._on_menu_over = self._menu_over  # one bound method for every caller in the menu
         self.staff = self._build_staff(model.horizon_days)
 
     # ---------------------------------------------------------------- construction
@@ -192,11 +211,39 @@ class Practice(mesa.Agent):
         if inq.channel not in self.channels:
             self.close(inq, UNANSWERED)
         elif inq.channel == "phone":
-            self.receive_call(inq)
+            if self.menu_minutes > 0.0:
+                self._start_menu(inq)
+            else:
+                self.receive_call(inq)
         else:
             if self.cfg.auto_responder.enabled:
                 inq.acknowledged_at = self.env.now
             self.schedule_first_response(inq, self.env.now)
+
+    def _start_menu(self, inq) -> None:
+        """A call starts with the phone menu: its end, or the caller's hang-up in it."""
+        inq.state = IN_MENU
+        menu, patience = self.menu_minutes, inq.patience
+        self.env.call_in(patience if patience <= menu else menu, self._on_menu_over, inq)
+
+    def _menu_over(self, inq) -> None:
+        """The caller hangs up in the menu, or reaches the line with the rest of their
+        patience (nothing, if they booked elsewhere meanwhile)."""
+        if inq.outcome is not None:
+            return
+        menu = self.menu_minutes
+        if inq.patience <= menu:
+            now = self.env.now
+            inq.menu_minutes = inq.patience
+            inq.abandoned = True
+            inq.abandoned_at = now
+            inq.hold_minutes = 0.0
+            self.n_abandoned += 1
+            self._voicemail_or_close(inq, now, ABANDONED)
+            return
+        inq.menu_minutes = menu
+        inq.patience -= menu  # what is left for the hold queue
+        self.receive_call(inq)
 
     def receive_call(self, inq) -> None:
         """A live call: picked up now, put on hold, or met by a closed line."""
@@ -402,6 +449,9 @@ class Practice(mesa.Agent):
                     return
             else:
                 inq.hold_minutes = self.env.now - inq.due  # left the queue to book elsewhere
+        elif outcome == LOST and inq.state == IN_MENU:  # hung up in the menu to book elsewhere
+            inq.menu_minutes = self.env.now - inq.arrived_at
+            inq.hold_minutes = 0.0
         inq.outcome = outcome
         if outcome == LOST:
             self.n_lost += 1
@@ -455,8 +505,10 @@ class Practice(mesa.Agent):
             service = (svc.fee_per_month * days / DAYS_PER_MONTH
                        + svc.fee_per_call * self.service_calls)
         auto = ar.fee_per_month * days / DAYS_PER_MONTH if ar.enabled else 0.0
+        inbox = self.cfg.unified_inbox
+        fee = inbox.fee_per_month * days / DAYS_PER_MONTH if inbox.enabled else 0.0
         return {"wages": wages, "answering_service_fees": service, "auto_responder_fees": auto,
-                "staffing_cost": wages + service + auto}
+                "unified_inbox_fees": fee, "staffing_cost": wages + service + auto + fee}
 
     def _wages_by_day(self) -> list[float]:
         """Wages of rostered time before each midnight: entry d covers days 0..d-1."""

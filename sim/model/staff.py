@@ -7,30 +7,21 @@ the shift ends. It never picks up work outside a window, and finishes the item i
 when a window closes. A SimPy Resource cannot change capacity, which is why shifts are
 modelled with these per-person state machines instead.
 
-Roles decide what a person can work:
+Roles decide what a person can work (sim.config.ROLE_CHANNELS, ROLE_TAKES_CALLS):
 - front_desk: live calls, every written channel, and the existing patients at the desk;
 - coordinator: live calls and every written channel (a dedicated lead coordinator);
 - social_media: chat, SMS, social and review-site messages; no phone;
 - answering_service: live calls only; takes a message that becomes a call-back task.
+With a unified inbox (sim.config.staff_channels) everyone who answers messages takes
+every message channel: the social-media coordinator also web forms and emails.
 """
 
 from __future__ import annotations
 
-from ..config import CHANNELS
+from ..config import ROLE_CHANNELS, ROLE_TAKES_CALLS, staff_channels
 from .events import URGENT
 
-ROLE_CHANNELS = {
-    "front_desk": tuple(CHANNELS),
-    "coordinator": tuple(CHANNELS),
-    "social_media": ("chat", "sms", "social_dm", "review_site"),
-    "answering_service": (),
-}
-ROLE_TAKES_CALLS = {
-    "front_desk": True,
-    "coordinator": True,
-    "social_media": False,
-    "answering_service": True,
-}
+__all__ = ["PATIENT", "ROLE_CHANNELS", "ROLE_TAKES_CALLS", "Staff"]
 PATIENT = "patient"  # the work item of an existing patient at the desk
 
 
@@ -58,8 +49,8 @@ class Staff:
         self.patient_rate = patient_rate
         self.is_service = role == "answering_service"
         self.takes_calls = ROLE_TAKES_CALLS[role]
-        # The channels of tasks this person works, intersected with what the practice monitors.
-        self.task_channels = tuple(c for c in ROLE_CHANNELS[role] if c in practice.channels)
+        # The channels of tasks this person works, among those the practice watches.
+        self.task_channels = staff_channels(practice.cfg, role, practice.channels)
         self.shift_end = -1.0
         self.on_shift = False
         self.idle = False

@@ -1,0 +1,174 @@
+"""The phone menu (PracticeConfig.phone_menu_seconds, the `no_phone_menu` plan) in the
+market: callers reach a person only after it, hang up in it with their hold patience, a
+caller judges the menu as waiting, the plan removes it, the report names it, and it
+moves no prospect. Its theory (the share who hang up, Erlang A for the rest) is checked
+on the M/M/c+M line in tests/test_mmc.py."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import logging
+import math
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.analysis import practice_words as words
+from sim.analysis import report
+from sim.analysis.tables import RunResult, hung_up_in_menu
+from sim.config import ConfigError, apply_plan
+from sim.config_files import load_plan
+from sim.model import LeadMarket
+from sim.model import experience as exp
+from sim.model.inquiry import Inquiry
+
+ARCHETYPES = ["solo_front_desk", "dedicated_coordinator", "answering_service", "social_first"]
+Z = 4.5
+
+
+# A busier market whose shoppers do not turn away from the focal practice as its rating
+# falls (the solo desk's does), so that it gets enough calls to count.
+BUSY = ("market.prospects_per_day=100", "reputation.feedback=false")
+
+
+@functools.cache
+def _run(days: int, seed: int, *overrides: str):
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    cfg = sim.load_config([f"market.days={days}", f"seed={seed}", *BUSY, *overrides])
+    model = LeadMarket(cfg).run()
+    return cfg, RunResult.from_records(model.records())
+
+
+def _alpha_calls(result) -> pd.DataFrame:
+    q = result.inquiries
+    return q[(q["practice"] == "alpha") & (q["channel"] == "phone")]
+
+
+def test_a_caller_reaches_a_person_only_after_the_menu():
+    """With a 60-second menu no call to the practice is answered by a person in under a
+    minute; without it many are answered at once (so this would fail without a menu)."""
+    _, plain = _run(28, 1)
+    _, menu = _run(28, 1, "practices.alpha.phone_menu_seconds=60")
+    before = _alpha_calls(plain)["first_response_minutes"].dropna()
+    after = _alpha_calls(menu)
+    answered = after["first_response_minutes"].dropna()
+    assert (before < 1.0).mean() > 0.2
+    assert len(answered) > 50 and (answered >= 1.0 - 1e-9).all()
+    # answered live: the menu, then the time on hold, to the second
+    live = after[after["answered_at"].notna() & (after["attempts"] == 1)
+                 & ~after["abandoned"] & ~after["voicemail"]]
+    gap = live["answered_at"] - live["arrived_at"] - live["hold_minutes"]
+    assert len(live) > 20 and np.allclose(gap, 1.0, atol=1e-9)
+
+
+def test_callers_hang_up_in_the_menu_with_their_hold_patience():
+    """Of the practice's calls, about 1 - exp(-m / mean patience) hang up in the menu
+    (binomial tolerance: patience is drawn independently per caller; a prospect who books
+    elsewhere in the menu's few seconds is rare enough to sit inside it)."""
+    cfg, result = _run(60, 2, "practices.alpha.phone_menu_seconds=45")
+    calls = _alpha_calls(result)
+    n = len(calls)
+    p = 1 - math.exp(-0.75 / cfg.prospect.hold_patience_minutes)
+    share = hung_up_in_menu(calls).mean()
+    assert n > 500
+    assert abs(share - p) < Z * math.sqrt(p * (1 - p) / n), (share, p, n)
+    # abandoned calls, never answered live: an answer, if any, is a call-back
+    dropped = calls[hung_up_in_menu(calls)]
+    assert dropped["abandoned"].all() and (dropped["hold_minutes"] == 0).all()
+    assert (dropped["answered_at"].isna()
+            | (dropped["answered_at"] >= dropped["first_attempt_at"])).all()
+    other = result.inquiries[result.inquiries["practice"] != "alpha"]
+    assert not hung_up_in_menu(other).any(), "a menu at a practice that has none"
+
+
+def test_the_menu_moves_no_prospect():
+    """Common random numbers: the organic prospects (who, when, on which channel) are the
+    same with and without the menu; only what happens to them differs."""
+    _, plain = _run(28, 1)
+    _, menu = _run(28, 1, "practices.alpha.phone_menu_seconds=60")
+    cols = ["arrived_at", "channel"]
+
+    def organic(r):
+        p = r.prospects
+        return p.loc[p["source"] == "organic", cols].sort_values(cols).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(organic(plain), organic(menu))
+    assert not _alpha_calls(plain)["abandoned"].equals(_alpha_calls(menu)["abandoned"])
+
+
+def test_the_menu_counts_as_waiting_before_a_person():
+    """Seed 002: no more than a minute before a person. A call picked up after 20 s on
+    hold is good service; after a 90-second menu and the same 20 s, it is not."""
+    rules = exp.ServiceRules(sim.load_config([]).reputation)
+
+    def call(menu):
+        inq = Inquiry(1, None, None, 0, "phone", 1000.0)
+        inq.hold_minutes, inq.menu_minutes = 1 / 3, menu
+        inq.answered_at = 1000.0 + menu + 1 / 3
+        return exp.judge_service(inq, math.inf, rules)
+
+    assert call(0.0)[:3] == (1, "good_service", pytest.approx(1 / 3))
+    score, cause, judged, _ = call(1.5)
+    assert (score, cause) == (0, "long_hold") and judged == pytest.approx(1.5 + 1 / 3)
+
+
+@functools.cache
+def _composed(archetype: str):
+    return sim.load_config([f"practice@practices.alpha={archetype}"]).practices["alpha"]
+
+
+@pytest.mark.parametrize("archetype", ARCHETYPES)
+def test_no_phone_menu_removes_the_menu_and_nothing_else(archetype):
+    base = copy.deepcopy(_composed(archetype))
+    assert base.phone_menu_seconds == 0  # no shipped archetype has one (no source says so)
+    plan = load_plan("no_phone_menu")
+    assert apply_plan(base, plan) == base  # nothing to remove
+    base.phone_menu_seconds = 75.0
+    new = apply_plan(base, plan)
+    assert new.phone_menu_seconds == 0
+    assert new == replace(base, phone_menu_seconds=0.0)
+    change = words.describe_change(base, new)
+    assert change.items == ["removes the 75-second phone menu (callers reach a person or the "
+                            "hold queue at once)"]
+    assert change.cost_per_month == 0 and not change.lowers_staff
+
+
+def test_the_report_names_the_menu():
+    p = copy.deepcopy(_composed("solo_front_desk"))
+    assert not any("menu" in s for s in words.describe_practice(p))
+    p.phone_menu_seconds = 90.0
+    text = " ".join(words.describe_practice(p))
+    assert "90-second automated menu" in text and "more than the minute" in text
+    ctx = report.ReportContext(
+        practice_name="alpha", plans=["current", "no_phone_menu"], descriptions={},
+        comparison=pd.DataFrame([
+            ("current", "phone_menu_hangup_share", 0.42, 0.0, 0.0, 0.0, 3),
+            ("no_phone_menu", "phone_menu_hangup_share", 0.0, -0.42, -0.5, -0.3, 3)],
+            columns=["plan", "metric", "mean", "diff_vs_baseline", "ci_low", "ci_high",
+                     "replications"]),
+        runs=pd.DataFrame(), days=28, replications=3, seed=0, confidence=0.95, figures={},
+        hint=pd.DataFrame(), rosters={}, target={}, handle_minutes=8.0,
+        patience_minutes=1.33, patient_share=0.45,
+        plan_menus={"current": 90.0, "no_phone_menu": 0.0})
+    line = report.menu_line(ctx)
+    assert "<b>current</b> 90 seconds" in line and "42% under <i>current</i>" in line
+    assert "no_phone_menu</b>" not in line
+    ctx.plan_menus = {"current": 0.0, "no_phone_menu": 0.0}
+    assert report.menu_line(ctx) == ""
+
+
+@pytest.mark.parametrize(("overrides", "key"), [
+    (["practices.alpha.phone_menu_seconds=-5"], "practices.alpha.phone_menu_seconds"),
+    (["plan=no_phone_menu", "plan.phone_menu_seconds=-1"], "plan.phone_menu_seconds"),
+    (["scenario=mmc", "scenario.phone_menu_seconds=-1"], "scenario.phone_menu_seconds"),
+])
+def test_a_negative_menu_is_refused_in_one_line(overrides, key):
+    with pytest.raises(ConfigError) as err:
+        sim.load_config(overrides)
+    message = str(err.value)
+    assert "\n" not in message and message.startswith(f"{key}: ")
+    assert "a number >= 0" in message
