@@ -83,6 +83,8 @@ from pathlib import Path
 
 import simpy
 
+from sim.cli import prog
+
 COLUMNS = ["case", "seconds", "customers", "inquiries", "customers_per_s", "inquiries_per_s",
            "ratio_customers", "ratio_inquiries", "peak_bytes", "peak_bytes_per_inquiry",
            "held_bytes_per_inquiry", "speedup", "p_abandon", "target", "meets_target",
@@ -402,7 +404,7 @@ def profile(fn: Callable[[], object], path: Path, top: int) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m experiments.benchmark",
+    p = argparse.ArgumentParser(prog=prog("python -m experiments.benchmark"),
                                 description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mmc-days", type=int, default=40,

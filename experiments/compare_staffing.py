@@ -531,9 +531,11 @@ def precheck(argv: list[str]) -> None:
     """Keys this app does not have, and lists Hydra cannot parse, as one line (exit 2)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
+    from sim.hydra_support import overrides_of
+
     parser = OverridesParser.create()
-    for arg in argv:
-        if arg.startswith("-") or arg.startswith("hydra"):
+    for arg in overrides_of(argv):  # not the value of a flag (--cfg job)
+        if arg.startswith("hydra"):
             continue
         key = arg.split("=", 1)[0].lstrip("+~").split(".")[0].split("@")[0]
         if key not in SETTINGS:

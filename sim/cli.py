@@ -29,19 +29,34 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def prog(default: str) -> str:
+    """The program name an app's --help shows: `leadsim <command>` when run through
+    `leadsim`, else `default` (e.g. `python -m sim.sweep_summary`)."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    return argv0 if argv0.startswith("leadsim ") else default
+
+
 def usage() -> str:
     width = max(len(name) for name in COMMANDS)
     lines = ["usage: leadsim <command> [overrides ...]", "", "commands:"]
     lines += [f"  {name:<{width}}  {help_}" for name, (_, _, help_) in COMMANDS.items()]
-    lines += ["", "leadsim <command> --help shows a command's own settings."]
+    lines += ["", "leadsim <command> --help shows a command's own settings; the Hydra apps",
+              "take key=value overrides, -m for a sweep and --cfg job to print the config."]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["help"] and len(args) > 1:  # leadsim help compare
+        args = [args[1], "--help"]
     if not args or args[0] in ("-h", "--help", "help"):
         print(usage())
         raise SystemExit(0 if args else 2)
+    if args[0] == "--version":
+        from importlib.metadata import version
+
+        print(f"leadsim {version('leadsim')}")
+        raise SystemExit(0)
     name, rest = args[0], args[1:]
     if name not in COMMANDS:
         print(f"error: '{name}' is not a leadsim command (allowed: {', '.join(COMMANDS)})",
