@@ -69,6 +69,8 @@ EXTRA_METRICS = ["never_answered_share", "phone_calls", "phone_answered_within_t
 # keys of `python -m sim` that the comparison sets itself: not allowed in sim_overrides
 OWN_KEYS = {"market.days": "use market_days=", "seed": "use seed=", "plan": "use plans=",
             "scenario": "the comparison runs the market scenario"}
+# keys of `leadsim run` that belong in sim_overrides (said so when typed here)
+SIM_GROUPS = ("market", "practices", "practice", "prospect", "reputation", "scenario")
 SETTINGS = ("plans", "replications", "seed", "market_days", "n_jobs", "sim_overrides",
             "confidence", "target", "wage_overhead")
 
@@ -539,7 +541,12 @@ def precheck(argv: list[str]) -> None:
             continue
         key = arg.split("=", 1)[0].lstrip("+~").split(".")[0].split("@")[0]
         if key not in SETTINGS:
-            print(f"error: {key}: unknown key (allowed: {', '.join(SETTINGS)})", file=sys.stderr)
+            full = arg.split("=", 1)[0].lstrip("+~")
+            hint = (f"; {full}: {OWN_KEYS[full]}" if full in OWN_KEYS else
+                    "; market, practice and prospect settings go in sim_overrides, e.g. "
+                    f"'sim_overrides=[\"{arg}\"]'" if key in SIM_GROUPS else "")
+            print(f"error: {key}: unknown key (allowed: {', '.join(SETTINGS)}{hint})",
+                  file=sys.stderr)
             raise SystemExit(2)
         try:
             parser.parse_overrides([arg])
