@@ -43,13 +43,16 @@ def _prog() -> str:
 
 
 def _about(prog: str) -> str:
-    if prog.startswith("leadsim "):
-        from .cli import COMMANDS
+    """The app's line in `leadsim --help` (found by command or by module), else the first
+    line of its docstring."""
+    from .cli import COMMANDS
 
-        entry = COMMANDS.get(prog.split()[1])
-        if entry:
-            return entry[2]
-    doc = getattr(sys.modules.get("__main__"), "__doc__", None) or ""
+    main = sys.modules.get("__main__")
+    module = getattr(getattr(main, "__spec__", None), "name", "") or ""
+    for name, (mod, _, line) in COMMANDS.items():
+        if prog == f"leadsim {name}" or mod == module:
+            return line
+    doc = getattr(main, "__doc__", None) or ""
     return doc.strip().splitlines()[0].rstrip(".") if doc.strip() else ""
 
 

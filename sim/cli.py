@@ -85,6 +85,8 @@ def exit_now(code: int | str | None = 0) -> None:
         atexit._run_exitfuncs()
         sys.stdout.flush()
         sys.stderr.flush()
+    except BrokenPipeError:  # `leadsim ... --help | head`: the reader has gone
+        pass
     finally:
         os._exit(code or 0)
 
@@ -95,6 +97,8 @@ def run_entry(function) -> None:
         function()
     except SystemExit as exc:
         exit_now(exc.code)
+    except BrokenPipeError:  # output piped into a reader that stopped (`| head`)
+        exit_now(0)
     exit_now(0)
 
 
