@@ -15,12 +15,15 @@ from setuptools import find_namespace_packages, setup
 packages = find_namespace_packages(include=["sim*", "experiments*", "hydra_plugins*"],
                                    exclude=["*.__pycache__", "sim.configs*"])
 
+# configs/ and each of its group folders, as (data-only) packages under sim.configs
+configs = ["sim.configs"] + [f"sim.configs.{p}" for p in find_namespace_packages(where="configs")]
+
 setup(
-    packages=[*packages, "sim.configs"],
+    packages=[*packages, *configs],
     package_dir={"sim.configs": "configs"},
     package_data={
-        "sim.configs": ["*.yaml", "**/*.yaml"],
+        **{name: ["*.yaml"] for name in configs},
         # the example sweeps, found by Hydra through `pkg://experiments` (+sweeps=<name>)
-        "experiments": ["sweeps/*.yaml", "sweeps/*.md"],
+        "experiments.sweeps": ["*.yaml", "*.md"],
     },
 )
