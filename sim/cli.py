@@ -73,14 +73,24 @@ def exit_now(code: int | str | None = 0) -> None:
     run the atexit handlers (logging's flush, joblib's and multiprocessing's shut-down,
     pyarrow's), then leave without the interpreter's tear-down of every module, which
     costs a quarter of a second after a run has imported pandas, Mesa and Hydra. Every
-    file leadsim writes is closed (sim.fileio.write_atomic) before this point. Only the
-    command-line entry points call it: a library call returns normally."""
+    file leadsim writes is closed (sim.fileio.write_atomic) before this point. With
+    worker processes or threads still alive (a joblib sweep), the normal exit instead:
+    it stops them before the atexit handlers run (which would otherwise wait for them).
+    Only the command-line entry points call it: a library call returns normally."""
     import atexit
     import os
+    import threading
 
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
+    others = [t for t in threading.enumerate()
+              if t is not threading.main_thread() and not t.daemon]
+    children = sys.modules.get("multiprocessing")
+    if others or (children is not None and children.active_children()):
+        # worker processes or threads (a joblib sweep) are shut down by the interpreter's
+        # own exit, before the atexit handlers: leave it to that
+        raise SystemExit(code)
     try:
         atexit._run_exitfuncs()
         sys.stdout.flush()
