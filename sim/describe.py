@@ -9,11 +9,11 @@ reference pages (docs/hooks.py). Both read the source, so neither can drift from
 from __future__ import annotations
 
 import ast
-import dataclasses
 import inspect
 import re
+import textwrap
 import typing
-from dataclasses import MISSING, dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ def _comments(cls: type) -> dict[str, str]:
     except (OSError, TypeError):
         return {}
     source = "".join(lines)
-    tree = ast.parse(_dedent(source))
+    tree = ast.parse(textwrap.dedent(source))
     body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
     out: dict[str, str] = {}
     for node in body:
@@ -58,12 +58,6 @@ def _comments(cls: type) -> dict[str, str]:
         if text:
             out[node.target.id] = text
     return out
-
-
-def _dedent(source: str) -> str:
-    import textwrap
-
-    return textwrap.dedent(source)
 
 
 def _type_name(tp: Any) -> str:
@@ -113,22 +107,6 @@ def schema_keys(cls: type, prefix: str = "") -> list[Key]:
             out.append(Key(key, _type_name(tp), _plain(value), comments.get(f.name, ""),
                            cls.__name__))
     return out
-
-
-def class_doc(cls: type) -> str:
-    """The first paragraph of a dataclass's docstring, on one line."""
-    doc = inspect.getdoc(cls) or ""
-    if doc.startswith(cls.__name__ + "("):  # dataclasses' generated signature
-        return ""
-    return " ".join(doc.split("\n\n")[0].split())
-
-
-def field_default(f: dataclasses.Field) -> Any:
-    if f.default is not MISSING:
-        return f.default
-    if f.default_factory is not MISSING:
-        return f.default_factory()
-    return MISSING
 
 
 # --------------------------------------------------------------------------- YAML
