@@ -56,6 +56,9 @@ beside it);
 `sweep_joblib` speedup >= 1.7. Each leadsim case is also timed as `<case>_simulate`: the
 model built, run and its records handed over, without the pandas tables and summary,
 judged by the same ratio.
+`startup_help` / `startup_run_1day`: wall seconds of `leadsim --help` and of
+`leadsim run market.days=1 figures=never` as new processes (best of --repeat, alternated),
+judged by seconds <= 0.5 and <= 1.5.
 `--profile` also writes `profile_mmc.prof` and `profile_market.prof` (cProfile,
 `python -m pstats`) and prints their top functions by own time.
 """
@@ -83,6 +86,8 @@ from datetime import datetime
 from pathlib import Path
 
 import simpy
+
+from sim.cli import prog
 
 COLUMNS = ["case", "seconds", "customers", "inquiries", "customers_per_s", "inquiries_per_s",
            "ratio_customers", "ratio_inquiries", "peak_bytes", "peak_bytes_per_inquiry",
@@ -199,6 +204,44 @@ def traced_peak(fn: Callable[[], object]) -> tuple[object, int]:
     finally:
         tracemalloc.stop()
     return value, peak
+
+
+# --------------------------------------------------------------------------- start-up
+
+
+STARTUP = {  # case -> (the leadsim command line, target wall seconds)
+    "startup_help": (["--help"], 0.5),
+    "startup_run_1day": (["run", "market.days=1", "figures=never"], 1.5),
+}
+
+
+def leadsim_command() -> list[str]:
+    """The `leadsim` console script of this interpreter (or the module it runs)."""
+    script = Path(sys.executable).with_name("leadsim")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "sim.cli"]
+
+
+def startup_rows(args: argparse.Namespace, common: dict) -> list[dict]:
+    """Wall seconds of a person's first commands, as they type them: `leadsim --help` and
+    a one-day `leadsim run figures=never` (start Python, import, check the command line,
+    compose, simulate, write, exit), each a new process in an empty folder, alternated,
+    best of --repeat."""
+    best = {case: math.inf for case in STARTUP}
+    env = {k: v for k, v in os.environ.items() if k not in ("LEADSIM_FAIL_JOB",
+                                                            "HYDRA_FULL_ERROR")}
+    with tempfile.TemporaryDirectory(prefix="leadsim_startup_") as tmp:
+        for _ in range(args.repeat):
+            for case, (argv, _) in STARTUP.items():
+                t0 = time.perf_counter()
+                proc = subprocess.run(leadsim_command() + argv, cwd=tmp, env=env,
+                                      capture_output=True, text=True, stdin=subprocess.DEVNULL)
+                seconds = time.perf_counter() - t0
+                if proc.returncode != 0:
+                    raise RuntimeError(f"leadsim {' '.join(argv)} failed:\n{proc.stderr[-2000:]}")
+                best[case] = min(best[case], seconds)
+    print("  start-up: " + ", ".join(f"{c} {best[c]:.2f} s" for c in STARTUP), flush=True)
+    return [row(case, best[case], {}, None, size="leadsim " + " ".join(argv), **common)
+            for case, (argv, _) in STARTUP.items()]
 
 
 # --------------------------------------------------------------------------- sweeps
@@ -357,6 +400,7 @@ def judge(r: dict) -> None:
         "leadsim_market": [("ratio_inquiries", ">=", 1.0), ("held_bytes_per_inquiry", "<=", 1024)],
         "leadsim_market_simulate": [("ratio_inquiries", ">=", 1.0)],
         "sweep_joblib": [("speedup", ">=", 1.7)],
+        **{case: [("seconds", "<=", target)] for case, (_, target) in STARTUP.items()},
     }.get(r["case"])
     if not checks:
         return
@@ -403,7 +447,7 @@ def profile(fn: Callable[[], object], path: Path, top: int) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m experiments.benchmark",
+    p = argparse.ArgumentParser(prog=prog("python -m experiments.benchmark"),
                                 description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mmc-days", type=int, default=40,
@@ -414,6 +458,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--n-jobs", type=int, default=-1,
                    help="joblib workers for the parallel sweep (-1 = one per core)")
     p.add_argument("--no-sweep", action="store_true", help="skip the sweep timing")
+    p.add_argument("--no-startup", action="store_true",
+                   help="skip the start-up timing (leadsim --help, a 1-day leadsim run)")
     p.add_argument("--repeat", type=int, default=5, help="rounds: each times every case once, "
                    "keep the best (default 5: on a shared machine a case needs a quiet round)")
     p.add_argument("--seed", type=int, default=1)
@@ -497,6 +543,11 @@ def main(argv: list[str] | None = None) -> Path:
         rows.append(row(f"{case}_simulate", best[f"{case}_simulate"],
                         values[f"{case}_simulate"], floor, size=size, **common))
 
+    if not args.no_startup:
+        try:
+            rows += startup_rows(args, common)
+        except RuntimeError as exc:
+            print(f"  start-up not timed: {exc}", file=sys.stderr, flush=True)
     if not args.no_sweep:
         try:
             rows += sweep_rows(args, common)

@@ -81,6 +81,8 @@ OWN_KEYS = {"market.days": "use market_days=", "seed": "use seed=", "plan": "use
 PRACTICE_KEY = "focal_practice"
 SETTINGS = ("plans", "practice", "replications", "seed", "market_days", "n_jobs",
             "sim_overrides", "confidence", "target", "wage_overhead")
+# keys of `leadsim run` that belong in sim_overrides (said so when typed here)
+SIM_GROUPS = ("market", "practices", "prospect", "reputation", "scenario")
 
 
 def available_plans() -> list[str]:
@@ -590,13 +592,20 @@ def precheck(argv: list[str]) -> None:
     """Keys this app does not have, and lists Hydra cannot parse, as one line (exit 2)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
+    from sim.hydra_support import overrides_of
+
     parser = OverridesParser.create()
-    for arg in argv:
-        if arg.startswith("-") or arg.startswith("hydra"):
+    for arg in overrides_of(argv):  # not the value of a flag (--cfg job)
+        if arg.startswith("hydra"):
             continue
         key = arg.split("=", 1)[0].lstrip("+~").split(".")[0].split("@")[0]
         if key not in SETTINGS and key != PRACTICE_KEY:
-            print(f"error: {key}: unknown key (allowed: {', '.join(SETTINGS)})", file=sys.stderr)
+            full = arg.split("=", 1)[0].lstrip("+~")
+            hint = (f"; {full}: {OWN_KEYS[full]}" if full in OWN_KEYS else
+                    "; market, practice and prospect settings go in sim_overrides, e.g. "
+                    f"'sim_overrides=[\"{arg}\"]'" if key in SIM_GROUPS else "")
+            print(f"error: {key}: unknown key (allowed: {', '.join(SETTINGS)}{hint})",
+                  file=sys.stderr)
             raise SystemExit(2)
         try:
             parser.parse_overrides([arg])

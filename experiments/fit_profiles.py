@@ -580,6 +580,19 @@ def _fail(message: str) -> None:
     raise SystemExit(2)
 
 
+def profile_path(name: str) -> Path:
+    """Where --write puts a profile: a shipped profile refitted in a checkout goes back to
+    its file in configs/prospect/; any other (a new name, or an installed leadsim, whose
+    configs are inside the package) goes to the user's own config folder, where every app
+    finds it by name (sim.paths.user_config_dir)."""
+    from sim.paths import user_config_dir
+
+    shipped = CONFIG_DIR / "prospect" / f"{name}.yaml"
+    if shipped.is_file() and (CONFIG_DIR.parent / "pyproject.toml").is_file():
+        return shipped
+    return user_config_dir() / "prospect" / f"{name}.yaml"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("profile", help="profile name (lrm2007, hbr2011, aesthetic or yours)")
@@ -589,7 +602,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--write", action="store_true",
-                        help="write configs/prospect/<profile>.yaml")
+                        help="write <profile>.yaml: a shipped profile in a checkout to "
+                        "configs/prospect/, any other to the user's config folder")
     args = parser.parse_args(argv)
     if args.targets:
         try:
@@ -602,8 +616,10 @@ def main(argv: list[str] | None = None) -> None:
         _fail(f"profile: '{args.profile}' has no built-in targets "
               f"(allowed: {', '.join(TARGETS)}; or give --targets)")
     start = args.start or args.profile
-    if not (CONFIG_DIR / "prospect" / f"{start}.yaml").is_file():
-        profiles = sorted(p.stem for p in (CONFIG_DIR / "prospect").glob("*.yaml"))
+    from sim.paths import config_file, config_options
+
+    if config_file("prospect", start) is None:
+        profiles = sorted(config_options("prospect"))
         _fail(f"--start: no configs/prospect/{start}.yaml (allowed: {', '.join(profiles)})")
     reach, ready, report = fit_profile(args.profile, targets, anchors, start,
                                        args.replications, args.seed, args.rounds)
@@ -612,7 +628,8 @@ def main(argv: list[str] | None = None) -> None:
     print(text)
     print("reach:", asdict(reach), "\nready:", asdict(ready), file=sys.stderr)
     if args.write:
-        path = CONFIG_DIR / "prospect" / f"{args.profile}.yaml"
+        path = profile_path(args.profile)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
         print(f"wrote {path}", file=sys.stderr)
     if not report["holds"].all():

@@ -94,4 +94,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from .cli import run_entry
+
+    run_entry(main)

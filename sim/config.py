@@ -548,11 +548,11 @@ class ProspectConfig:
 class MarketConfig:
     """The market: how many prospects, on which channels, shopping how many practices."""
 
-    days: int = 90
+    days: int = 90  # days with new prospects arriving (then drain_days without)
     # Days after the last arrival during which staff keep working the open inquiries, so
     # every inquiry reaches an outcome. Staffing cost counts only `days`.
     drain_days: int = 7
-    prospects_per_day: float = 30.0
+    prospects_per_day: float = 30.0  # mean organic prospects a day (Poisson, hour-of-week profile)
     # Share of prospects by channel (normalised); online grew to most of the volume.
     channel_mix: dict[str, float] = field(
         default_factory=lambda: {
@@ -654,21 +654,21 @@ class ScenarioConfig:
     """Which world to build. `mmc` uses only the fields below it."""
 
     kind: ScenarioKind = ScenarioKind.market
-    arrivals_per_hour: float = 30.0
-    servers: int = 4
-    handle_minutes: float = 7.0
-    patience_minutes: float = 3.0
-    days: int = 40
+    arrivals_per_hour: float = 30.0  # mmc: Poisson callers an hour
+    servers: int = 4  # mmc: staff always on the line
+    handle_minutes: float = 7.0  # mmc: mean call length (exponential)
+    patience_minutes: float = 3.0  # mmc: mean patience on hold (exponential)
+    days: int = 40  # mmc: simulated days
     # An automated phone menu before the line, seconds (0: none): Erlang A then holds for
     # the callers who get through it (sim/model/practice.py).
-    phone_menu_seconds: float = 0.0
+    phone_menu_seconds: float = 0.0  # mmc: the phone menu before the line
 
 
 @dataclass
 class Config:
     """The whole run: seed, scenario, market, prospect profile and practices by slot."""
 
-    seed: int = 0
+    seed: int = 0  # one seed reproduces a run bit for bit (named streams from it)
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     market: MarketConfig = field(default_factory=MarketConfig)
     prospect: ProspectConfig = field(default_factory=ProspectConfig)

@@ -806,15 +806,120 @@ def _check_config_name(argv: list[str]) -> None:
             raise SystemExit(2)
 
 
+# Hydra's command-line flags (hydra/_internal/utils.py get_args_parser): the long name, and
+# whether a value follows ("?": an optional one, from the listed choices)
+_FLAGS = {"--help": 0, "--hydra-help": 0, "--version": 0, "--cfg": 1, "--resolve": 0,
+          "--package": 1, "--run": 0, "--multirun": 0, "--shell-completion": 0,
+          "--config-path": 1, "--config-name": 1, "--config-dir": 1,
+          "--experimental-rerun": 1, "--info": "?"}
+_SHORT = {"-h": "--help", "-c": "--cfg", "-p": "--package", "-r": "--run", "-m": "--multirun",
+          "-sc": "--shell-completion", "-cp": "--config-path", "-cn": "--config-name",
+          "-cd": "--config-dir", "-i": "--info"}
+_CFG_CHOICES = ("job", "hydra", "all")
+_INFO_CHOICES = ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")
+# Hydra answers these itself, with a config of its own choosing: nothing to check
+_HYDRA_ONLY = ("--hydra-help", "--version", "--shell-completion", "--experimental-rerun",
+               "--config-path", "--config-name", "--config-dir")
+_MODES = ("--run", "--multirun", "--cfg", "--info", "--shell-completion")
+
+
+def split_argv(argv: list[str]) -> tuple[dict[str, str | None], list[str]]:
+    """A Hydra app's command line as (flags by long name -> value or None, overrides).
+    A flag Hydra does not have is a ConfigError naming it."""
+    flags: dict[str, str | None] = {}
+    overrides: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        i += 1
+        if not arg.startswith("-") or arg == "-":
+            overrides.append(arg)
+            continue
+        name, eq, value = arg.partition("=")
+        name = _SHORT.get(name, name)
+        if name not in _FLAGS:
+            allowed = ", ".join(f for f in _FLAGS if f != "--experimental-rerun")
+            raise ConfigError(f"{arg}: not an option (allowed: key=value overrides, and "
+                              f"{allowed})")
+        takes = _FLAGS[name]
+        if eq:
+            flags[name] = value
+        elif takes == 1:
+            if i >= len(argv):
+                raise ConfigError(f"{arg}: needs a value (e.g. {arg} "
+                                  f"{_CFG_CHOICES[0] if name == '--cfg' else '<value>'})")
+            flags[name] = argv[i]
+            i += 1
+        elif takes == "?" and i < len(argv) and "=" not in argv[i] \
+                and not argv[i].startswith("-"):
+            flags[name] = argv[i]
+            i += 1
+        else:
+            flags[name] = None
+    return flags, overrides
+
+
+def overrides_of(argv: list[str]) -> list[str]:
+    """The key=value overrides of a command line, without Hydra's flags and their values
+    (a bad flag is left for preflight to report)."""
+    try:
+        return split_argv(argv)[1]
+    except ConfigError:
+        return [a for a in argv if not a.startswith("-")]
+
+
+def _check_flags(flags: dict[str, str | None]) -> None:
+    modes = [f for f in _MODES if f in flags]
+    if len(modes) > 1:
+        raise ConfigError(f"{modes[1]}: cannot go with {modes[0]} (allowed: one of "
+                          f"{', '.join(_MODES)})")
+    if "--resolve" in flags and not ("--cfg" in flags or "--help" in flags):
+        raise ConfigError("--resolve: only with --cfg or --help (allowed: --cfg job --resolve)")
+    cfg = flags.get("--cfg", "job")
+    if cfg not in _CFG_CHOICES:
+        raise ConfigError(f"--cfg: '{cfg}' is not allowed (allowed: {', '.join(_CFG_CHOICES)})")
+    info = flags.get("--info")
+    if info is not None and info not in _INFO_CHOICES:
+        raise ConfigError(f"--info: '{info}' is not allowed (allowed: "
+                          f"{', '.join(_INFO_CHOICES)})")
+
+
+def give_mode(mode, config_name: str, overrides: list[str]) -> None:
+    """Before a run, Hydra composes the whole config once only to read `hydra.mode`
+    (`Hydra.get_mode`), then composes it again for the run. preflight has just composed
+    the same command line, so its `hydra.mode` is given instead: a third of a second of
+    every `leadsim run`. Only for exactly this config and these overrides; any other call
+    asks Hydra (tests/test_startup.py)."""
+    from hydra._internal.hydra import Hydra
+
+    original = getattr(Hydra.get_mode, "__wrapped__", Hydra.get_mode)
+    expected = (config_name, list(overrides))
+
+    def get_mode(self, config_name, overrides):
+        if (config_name, list(overrides)) == expected:
+            return mode
+        return original(self, config_name, overrides)
+
+    get_mode.__wrapped__ = original
+    Hydra.get_mode = get_mode
+
+
 def preflight(argv: list[str], config_name: str, check: Callable | None = None) -> None:
     """Validate the command line before Hydra runs; on a bad input print one line and exit 2.
 
-    `check(cfg_dictconfig)` may add app-specific checks (raise ConfigError)."""
-    args = [a for a in argv if not a.startswith("-")]
+    `check(cfg_dictconfig)` may add app-specific checks (raise ConfigError). `--help`,
+    `--cfg` and `--info` get the same checks as a run (a bad value is refused, not
+    printed); `--help` then prints the app's own settings (sim.apphelp) and exits 0."""
     _check_config_name(argv)
-    if any(a.startswith("-") and a not in ("-m", "--multirun") for a in argv):
-        return  # Hydra's own flags (--help, --cfg, --info ...): let Hydra answer them
-    multirun = "-m" in argv or "--multirun" in argv
+    try:
+        flags, args = split_argv(argv)
+        _check_flags(flags)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if any(f in flags for f in _HYDRA_ONLY):
+        return  # Hydra answers these with a config of its own choosing
+    multirun = "--multirun" in flags
     app_args = [a for a in args if not a.startswith("hydra/") and not a.startswith("hydra.")]
     try:
         for arg in args:  # Hydra reads `=3` as a config group with no name
@@ -833,7 +938,7 @@ def preflight(argv: list[str], config_name: str, check: Callable | None = None) 
             cfg = compose(overrides + hydra_args, config_name, hydra_node=True)
             if not checked:
                 check_hydra_settings(cfg)
-                checked.append(True)
+                checked.append(cfg.hydra.mode)
             if multirun and not params:
                 params.update(config_sweep(cfg))
             return cfg
@@ -851,3 +956,10 @@ def preflight(argv: list[str], config_name: str, check: Callable | None = None) 
     except Exception as exc:  # the override parser's own syntax errors
         print(f"error: {hydra_message(exc)}", file=sys.stderr)
         raise SystemExit(2) from None
+    if not any(f in flags for f in _MODES if f != "--run"):  # one run: give its mode
+        give_mode(checked[0] if checked else None, config_name, args)
+    if "--help" in flags:
+        from .apphelp import app_help
+
+        print(app_help(config_name, variants[0]))  # with the values given (a sweep's first)
+        raise SystemExit(0)

@@ -25,6 +25,7 @@ import fnmatch
 import sys
 from pathlib import Path
 
+from .cli import prog
 from .config import ConfigError
 from .fileio import write_atomic
 from .sweeps import OVERRIDES_ATTR, TABLE
@@ -34,7 +35,7 @@ NOT_METRICS = ("job", "job_dir")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m sim.sweep_summary",
+    p = argparse.ArgumentParser(prog=prog("python -m sim.sweep_summary"),
                                 description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("sweep", help="the sweep folder (or its sweep.parquet)")

@@ -380,7 +380,10 @@ class SweepCallback(Callback):
                  how, s["jobs"], s["done"], s["resumed"], s["failed"], s["table"],
                  f"; failures {s['failures']}" if s["failed"] else "")
         if s["seeds"] > 1 and s["metrics"] > 0:
-            log.info("means over the seeds with 95%% intervals: python -m sim.sweep_summary %s",
+            from .cli import prog
+
+            log.info("means over the seeds with 95%% intervals: %s %s",
+                     "leadsim sweep-summary" if prog("") else "python -m sim.sweep_summary",
                      self.sweep_dir)
         return last_sweep
 

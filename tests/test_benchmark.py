@@ -24,7 +24,10 @@ def test_benchmark_writes_every_case_with_the_expected_columns(tmp_path, capsys)
     assert list(df.reset_index().columns) == benchmark.COLUMNS
     assert list(df.index) == ["bare_simpy_mmc", "leadsim_mmc", "leadsim_mmc_simulate",
                               "leadsim_market", "leadsim_market_simulate",
+                              "startup_help", "startup_run_1day",
                               "sweep_sequential", "sweep_joblib"]
+    assert (df.loc[["startup_help", "startup_run_1day"], "seconds"] > 0).all()
+    assert df.loc["startup_help", "target"] == "seconds <= 0.5"
     runs = df.loc[["bare_simpy_mmc", "leadsim_mmc", "leadsim_market"]]
     assert (runs["seconds"] > 0).all() and (runs["inquiries"] > 0).all()
     assert runs["customers_per_s"].tolist() == pytest.approx(

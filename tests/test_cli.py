@@ -90,7 +90,7 @@ def test_an_override_without_a_key_is_one_line(run_cli, list_files):
 def test_console_script_help(run_cli, list_files):
     exe = Path(sys.executable).with_name("leadsim")
     assert exe.is_file(), f"no console script at {exe}"
-    proc = run_cli(["--help"], exe=exe, timeout=120)
+    proc = run_cli(["run", "--help"], exe=exe, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     for group in ("scenario", "practice", "market"):

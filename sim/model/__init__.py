@@ -1,13 +1,8 @@
 """The simulated world: SimPy clock and Mesa agents. Knows nothing of files or Hydra."""
 
-import multiprocessing as _mp
+from .mesa_import import import_mesa
 
-_start_method = _mp.get_start_method(allow_none=True)
-import mesa as _mesa  # noqa: E402,F401  (mesa's batchrunner forces the spawn start method)
-
-# Put back whatever the process had: our sweeps use joblib/loky, not Mesa's batch runner,
-# and forcing spawn would make every fork-based pool re-import the world.
-_mp.set_start_method(_start_method, force=True)
+import_mesa()  # Mesa without its unused grids and scipy.spatial, start method kept
 
 from .market import LeadMarket  # noqa: E402
 

@@ -1,0 +1,64 @@
+"""Importing Mesa without the parts of it leadsim never uses (an adapter, in one place).
+
+`import mesa` runs mesa/__init__.py, which imports every subpackage: `mesa.experimental`
+pulls scipy.spatial (a quarter of a second) through its continuous space, and
+`mesa.discrete_space` and `mesa.space` are grids this model has no use for. Mesa 3.3's
+__init__ imports those three as `import mesa.<name> as <name>` and nothing that leadsim
+uses (Model, Agent, DataCollector) imports them, so each can stand as a module that
+imports the real one the first time anyone asks it for anything: `mesa.space.MultiGrid`
+and `import mesa.experimental.devs` work as before, only later. tests/test_startup.py
+checks both the saving and the transparency; if a Mesa release imports them from its
+core, the first attribute asked for imports the real module and nothing breaks.
+
+Mesa's batch runner also forces the spawn start method of multiprocessing on import;
+`import_mesa` puts back whatever the process had (our sweeps use joblib/loky, and a forced
+spawn would make every fork-based pool re-import the world).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.machinery
+import multiprocessing
+import sys
+import types
+
+DEFERRED = ("mesa.experimental", "mesa.discrete_space", "mesa.space")
+
+
+class _Deferred(types.ModuleType):
+    """Stands for a module until something asks it for an attribute: then imports the real
+    module, puts it in its place (sys.modules, the parent package) and answers from it.
+    Dunder names other than __path__ (which a submodule's import needs) are not there, so
+    tools that scan sys.modules (inspect's getmodule reads __file__) do not import it."""
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__") and attr != "__path__":
+            raise AttributeError(attr)
+        return getattr(_load(self.__name__, self), attr)
+
+
+def _load(name: str, stand_in: types.ModuleType) -> types.ModuleType:
+    if sys.modules.get(name) is stand_in:
+        del sys.modules[name]
+    real = importlib.import_module(name)
+    parent, _, child = name.rpartition(".")
+    if getattr(sys.modules.get(parent), child, None) is stand_in:
+        setattr(sys.modules[parent], child, real)
+    return real
+
+
+def import_mesa() -> types.ModuleType:
+    """`import mesa`, deferring DEFERRED, with the multiprocessing start method kept."""
+    if "mesa" in sys.modules:
+        return sys.modules["mesa"]
+    for name in DEFERRED:
+        if name not in sys.modules:
+            stand_in = _Deferred(name)
+            stand_in.__spec__ = importlib.machinery.ModuleSpec(name, None)
+            sys.modules[name] = stand_in
+    start_method = multiprocessing.get_start_method(allow_none=True)
+    import mesa
+
+    multiprocessing.set_start_method(start_method, force=True)
+    return mesa

@@ -1,0 +1,83 @@
+"""What keeps start-up quick does not change what runs (the times themselves are benchmark
+rows, experiments/benchmark.py `startup_*`, not tests): the `leadsim` listing imports
+none of the stack; the model imports Mesa without scipy.spatial, and Mesa's deferred
+parts still work when asked for; a run's mode is not composed twice; the quick exit keeps
+every output and the exit status."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def python(code: str) -> str:
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_the_command_listing_imports_none_of_the_stack():
+    heavy = json.loads(python(
+        "import sys, json; from sim.cli import usage; usage(); "
+        "print(json.dumps([m for m in ('hydra', 'omegaconf', 'numpy', 'pandas', 'mesa', "
+        "'yaml') if m in sys.modules]))"))
+    assert heavy == []
+
+
+def test_the_model_imports_mesa_without_its_unused_parts():
+    out = json.loads(python(
+        "import sys, json, multiprocessing as mp; before = mp.get_start_method(allow_none=True)"
+        "; import sim.model; print(json.dumps(['scipy.spatial' in sys.modules, "
+        "before == mp.get_start_method(allow_none=True)]))"))
+    assert out == [False, True]  # no scipy.spatial; Mesa's forced spawn undone
+
+
+def test_mesas_deferred_parts_still_work_when_asked_for():
+    out = python(
+        "import sim.model, mesa, sys\n"
+        "from mesa.experimental.devs import ABMSimulator\n"
+        "from mesa.experimental.continuous_space import ContinuousSpace\n"
+        "grid = mesa.space.MultiGrid(3, 3, torus=False)\n"
+        "from mesa.discrete_space import OrthogonalMooreGrid\n"
+        "print(ABMSimulator.__name__, ContinuousSpace.__name__, grid.width,"
+        " OrthogonalMooreGrid.__name__, type(mesa.experimental).__name__,"
+        " type(sys.modules['mesa.space']).__name__)")
+    assert out == "ABMSimulator ContinuousSpace 3 OrthogonalMooreGrid module module"
+
+
+def test_preflight_gives_hydra_the_mode_it_composed_and_nothing_else(monkeypatch):
+    from hydra._internal.hydra import Hydra
+
+    from sim import hydra_support
+
+    monkeypatch.setattr(Hydra, "get_mode", Hydra.get_mode)  # undone after the test
+    hydra_support.preflight(["market.days=2", "seed=3"], "config")
+    calls = []
+
+    class Counting:  # stands for Hydra's instance: counts its compositions
+        def compose_config(self, **kwargs):
+            calls.append(kwargs["overrides"])
+            raise RuntimeError("not composed here")
+
+    assert Hydra.get_mode(Counting(), "config", ["market.days=2", "seed=3"]) is None
+    assert calls == []  # given, not composed
+    Hydra.get_mode(Counting(), "config", ["market.days=3"])  # another command line
+    assert calls == [["market.days=3"]]  # asked Hydra
+
+
+@pytest.mark.slow
+def test_a_run_through_the_quick_exit_keeps_its_outputs_and_status(run_cli, list_files):
+    ok = run_cli(["run", "market.days=2", "figures=never", "hydra.run.dir=out"],
+                 module="sim.cli")
+    assert ok.returncode == 0, ok.stderr
+    assert "outputs:" in ok.stdout  # stdout flushed before the exit
+    files = list_files(ok.cwd / "out")
+    for name in ("summary.json", "inquiries.parquet", "config.yaml", ".hydra/config.yaml"):
+        assert name in files
+    json.loads((ok.cwd / "out" / "summary.json").read_text())
+    bad = run_cli(["run", "market.days=0"], module="sim.cli")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: market.days")
