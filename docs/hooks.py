@@ -228,6 +228,10 @@ COMPARE_ONLY = {
     "phone_answered_within_target": "share of calls answered within the target "
                                     "(`target.answered_within_seconds`)",
     "phone_abandoned_share": "share of calls whose caller hung up on hold",
+    "phone_menu_hangup_share": "share of calls whose caller hung up in the phone menu "
+                               "(`phone_menu_seconds`; 0 without a menu)",
+    "unread_channel_share": "share of the focal practice's inquiries on channels nobody "
+                            "reads (not watched, or no one on the roster works them)",
 }
 
 

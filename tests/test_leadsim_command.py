@@ -118,5 +118,7 @@ def test_yaml_comments_are_read_from_the_file():
     keys = dict(yaml_keys(CONFIG_DIR / "compare_staffing.yaml"))
     assert first_sentence(keys["replications"]) == "at least 2"
     assert keys["target.service_level"].startswith("80% of calls")
-    assert "plans" in keys and not keys["plans"]  # the file's header is not the key's
+    # the key's own trailing comment, not the file's header above it
+    assert keys["plans"].startswith("names (configs/plan/")
+    assert "Primary config" not in keys["plans"]
     assert "hydra.run.dir" not in keys and "defaults" not in keys
