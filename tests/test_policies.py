@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from sim import vocabulary
 from sim.config import (
     ALL_DAYS,
     Channel,
@@ -35,7 +36,7 @@ from sim.model.staff import PATIENT
 
 EPS = 1e-6
 ON_HOLD, TASK = 1, 2  # Inquiry.state
-CHANNELS = [c.value for c in Channel]
+CHANNELS = list(vocabulary.CHANNELS)
 # A simulation per example: no deadline, no shrinking (the examples are small already).
 SIM = {"deadline": None, "phases": [Phase.explicit, Phase.reuse, Phase.generate],
        "suppress_health_check": [HealthCheck.too_slow]}

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import sim
+from sim import vocabulary
 from sim.config import (
     ALL_DAYS,
     WEEKDAYS,
@@ -37,7 +38,7 @@ from sim.model.prospect import Curve
 
 SIM = {"deadline": None, "phases": [Phase.explicit, Phase.reuse, Phase.generate],
        "suppress_health_check": [HealthCheck.too_slow]}
-CHANNELS = [c.value for c in Channel]
+CHANNELS = list(vocabulary.CHANNELS)
 
 
 def tables(cfg: Config) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.analysis import reputation as analysis_reputation
 from sim.config import ConfigError, HoursConfig, PracticeConfig, ShiftConfig, validate
 from sim.model import LeadMarket
 from sim.model import experience as exp
@@ -298,7 +297,6 @@ def test_outputs_have_the_documented_columns(market_run):
     for key in ("new_reviews", "mean_new_stars", "rating_end", "referrals_generated",
                 "referral_bookings", "days_badge_facebook", "days_badge_yelp"):
         assert f"practices.beta.{key}" in s
-    assert analysis_reputation.CAUSES == exp.CAUSES
 
 
 def test_referral_prospects_leave_organic_prospects_untouched():

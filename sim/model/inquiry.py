@@ -10,15 +10,18 @@ import math
 
 NAN = math.nan
 
-# The closed set of outcomes (README, "Outcomes"). Every inquiry ends with exactly one.
-BOOKED = "booked"  # reached while ready: a consultation is booked with this practice
-LOST = "lost_to_competitor"  # the prospect booked with another practice first
-TOO_LATE = "too_late"  # reached, but the prospect was no longer ready to book
-NOT_REACHED = "not_reached"  # the practice tried, but never reached the prospect
-ABANDONED = "abandoned"  # hung up on hold; nobody reached them afterwards
-UNANSWERED = "unanswered"  # no response at all (channel not monitored, or never got to it)
-ANSWERED = "answered"  # validation scenarios only: answered live, no prospect decision
-OUTCOMES = (BOOKED, LOST, TOO_LATE, NOT_REACHED, ABANDONED, UNANSWERED, ANSWERED)
+# The closed set of outcomes (one line each in sim/vocabulary.py). Every inquiry ends with
+# exactly one.
+from ..vocabulary import (  # noqa: E402, F401  (re-exported for the model's modules)
+    ABANDONED,
+    ANSWERED,
+    BOOKED,
+    LOST,
+    NOT_REACHED,
+    OUTCOMES,
+    TOO_LATE,
+    UNANSWERED,
+)
 
 # Where the inquiry sits in the practice's work.
 ON_HOLD = 1  # a live caller waiting for someone to pick up

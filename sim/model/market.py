@@ -35,7 +35,7 @@ from ..config import (
 )
 from .arrivals import DailyArrivals, PoissonCalls, choose_practices
 from .events import URGENT, Clock
-from .inquiry import Inquiry
+from .inquiry import LOST, Inquiry
 from .practice import Practice
 from .prospect import Curve, Prospect
 from .reputation import REPUTATION_REPORTERS, ReputationModel
@@ -243,7 +243,7 @@ class LeadMarket(mesa.Model):
         """The prospect booked: every other open inquiry is lost to that competitor."""
         for inq in prospect.inquiries:
             if inq.outcome is None:
-                inq.practice.close(inq, "lost_to_competitor")
+                inq.practice.close(inq, LOST)
 
     def prospect_done(self, prospect) -> None:
         """All the prospect's inquiries have ended: record them and let the agent go."""

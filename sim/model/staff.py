@@ -7,7 +7,7 @@ the shift ends. It never picks up work outside a window, and finishes the item i
 when a window closes. A SimPy Resource cannot change capacity, which is why shifts are
 modelled with these per-person state machines instead.
 
-Roles decide what a person can work (sim.config.ROLE_CHANNELS, ROLE_TAKES_CALLS):
+Roles decide what a person can work (sim.vocabulary.ROLE_CHANNELS, ROLE_TAKES_CALLS):
 - front_desk: live calls, every written channel, and the existing patients at the desk;
 - coordinator: live calls and every written channel (a dedicated lead coordinator);
 - social_media: chat, SMS, social and review-site messages; no phone;
@@ -18,7 +18,8 @@ every message channel: the social-media coordinator also web forms and emails.
 
 from __future__ import annotations
 
-from ..config import ROLE_CHANNELS, ROLE_TAKES_CALLS, staff_channels
+from ..config import staff_channels
+from ..vocabulary import ROLE_CHANNELS, ROLE_TAKES_CALLS
 from .events import URGENT
 
 __all__ = ["PATIENT", "ROLE_CHANNELS", "ROLE_TAKES_CALLS", "Staff"]
