@@ -645,7 +645,7 @@ class ScenarioConfig:
     patience_minutes: float = 3.0  # mmc: mean patience on hold (exponential)
     days: int = 40  # mmc: simulated days
     # An automated phone menu before the line, seconds (0: none): Erlang A then holds for
-    # the callers who get through it (sim/model/practice.py).
+    # the callers who get through it (sim/model/phone.py).
     phone_menu_seconds: float = 0.0  # mmc: the phone menu before the line
 
 
