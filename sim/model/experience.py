@@ -1,6 +1,6 @@
 """How a prospect judges a practice after the inquiry, and what they do about it.
 
-Pure rules, no state (sim/model/reputation.py runs them in the market):
+Pure rules, no state (sim/model/reviews.py runs them in the market):
 
 - `judge_service`: one practice's service on one inquiry, scored +1 / 0 / -1 with a cause,
   from its record (response time against the channel's expectation or the auto-responder's

@@ -194,7 +194,7 @@ class LeadMarket(mesa.Model):
 
     def attractiveness(self) -> list[float]:
         """Each practice's weight in prospects' choice: marketing x rating x review count x
-        badges x bad word (the weight model of sim/model/reputation.py)."""
+        badges x bad word (the weight model of sim/model/choice.py)."""
         return self.reputation.attractiveness()
 
     def new_prospect(self, channel, source, draws, referred_by=None) -> Prospect:
