@@ -20,7 +20,6 @@ from operator import attrgetter
 
 import mesa
 import numpy as np
-from mesa.agent import Agent
 from mesa.datacollection import DataCollector
 
 from ..config import (
@@ -36,6 +35,7 @@ from ..config import (
 from .arrivals import DailyArrivals, PoissonCalls, choose_practices
 from .events import URGENT, Clock
 from .inquiry import LOST, Inquiry
+from .mesa_import import forget_agent_ids
 from .practice import Practice
 from .prospect import Curve, Prospect
 from .reputation import REPUTATION_REPORTERS, ReputationModel
@@ -285,8 +285,8 @@ class LeadMarket(mesa.Model):
         for agent in list(self.agents_by_type.get(Prospect, [])):
             self.prospect_done(agent)
         # Mesa keeps a class-level id counter per model; drop ours so a process that
-        # builds many models does not grow without bound.
-        Agent._ids.pop(self, None)
+        # builds many models does not grow without bound (sim/model/mesa_import.py).
+        forget_agent_ids(self)
 
     def inquiry_records(self, since: float = 0.0) -> dict:
         """The inquiries that arrived at or after minute `since` (all by default), column
