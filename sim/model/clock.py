@@ -24,16 +24,6 @@ def clock_minutes(hhmm: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-def day_of_week(t: float) -> int:
-    """0 = Monday ... 6 = Sunday."""
-    return int(t // MINUTES_PER_DAY) % 7
-
-
-def hour_of_week(t: float) -> int:
-    """0 = Monday 00:00-01:00 ... 167 = Sunday 23:00-24:00."""
-    return int(t // MINUTES_PER_HOUR) % HOURS_PER_WEEK
-
-
 def weekly_windows(
     days: Iterable[str], start: str, end: str, horizon_days: int
 ) -> list[tuple[float, float]]:

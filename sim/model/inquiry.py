@@ -37,7 +37,7 @@ class Inquiry:
         "prospect",
         "prospect_id",
         "practice",
-        "slot",
+        "practice_index",
         "channel",
         "arrived_at",
         "answered_at",
@@ -59,12 +59,13 @@ class Inquiry:
         "u_voicemail",
     )
 
-    def __init__(self, inquiry_id, prospect, practice, slot, channel, arrived_at, patience=NAN):
+    def __init__(self, inquiry_id, prospect, practice, practice_index, channel, arrived_at,
+                 patience=NAN):
         self.inquiry_id = inquiry_id
         self.prospect = prospect  # dropped when the prospect is done (memory)
         self.prospect_id = prospect.prospect_id if prospect is not None else 0
         self.practice = practice
-        self.slot = slot  # the practice's index in the market (keys the prospect's draws)
+        self.practice_index = practice_index  # in the market (keys the prospect's draws)
         self.channel = channel
         self.arrived_at = arrived_at
         self.answered_at = NAN
@@ -85,6 +86,3 @@ class Inquiry:
         self.u_reach = None
         self.u_voicemail = 1.0
 
-    @property
-    def closed(self) -> bool:
-        return self.outcome is not None

@@ -160,7 +160,7 @@ class LeadMarket(mesa.Model):
 
     def _next_call(self) -> None:
         """M/M/c+M: Poisson callers to the one line, until the last day ends. Each arrival
-        schedules the next (a chain of timeouts, not a process: one event per caller)."""
+        schedules the next (a chain of timers, not a process: one event per caller)."""
         gap, patience = next(self._calls)
         env = self.env
         if env.now + gap < self._calls_end:
@@ -305,8 +305,9 @@ class LeadMarket(mesa.Model):
         slots = np.array([p.slot for p in self.practices], dtype=object)
         inquiries = {}
         for c in inq_cols:
-            if c == "practice":  # inquiry.slot is the practice's index: names by index
-                index = np.fromiter(map(attrgetter("slot"), qs), dtype=np.intp, count=n)
+            if c == "practice":  # the practice's name (its slot) by the inquiry's index
+                index = np.fromiter(map(attrgetter("practice_index"), qs), dtype=np.intp,
+                                    count=n)
                 inquiries[c] = slots[index].tolist()
                 continue
             values = map(attrgetter(c), qs)

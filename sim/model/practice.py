@@ -63,8 +63,8 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
         self.follow_up = [float(v) for v in cfg.policy.follow_up_minutes]
         self.max_attempts = int(cfg.policy.max_attempts)
         self.first_delay = float(cfg.policy.first_response_delay_minutes)
-        self.exp = handling_times
-        self.talk = handling_times if talk_times is None else talk_times  # conversations
+        self.handling_time = handling_times  # sampler: mean minutes -> an exponential time
+        self.talk_time = handling_times if talk_times is None else talk_times  # conversations
         self.voicemail_share = (model.voicemail_share if cfg.voicemail_share is None
                                 else float(cfg.voicemail_share))
         self._patient_stream = patient_stream
@@ -268,22 +268,22 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
             if staff.is_service:
                 inq.service_answered = True
                 self.service_calls += 1
-                duration = self.exp(self.cfg.answering_service.handle_minutes)
+                duration = self.handling_time(self.cfg.answering_service.handle_minutes)
             else:
                 inq.attempts += 1
                 self._reached(inq, now)
-                duration = self.talk(handling.call_minutes)
+                duration = self.talk_time(handling.call_minutes)
         else:
             inq.attempts += 1
             if inq.first_attempt_at != inq.first_attempt_at:  # NaN: the first attempt
                 inq.first_attempt_at = now
             if inq.prospect.answers_attempt(inq, now):
                 self._reached(inq, now)
-                duration = self.talk(handling.call_minutes)
+                duration = self.talk_time(handling.call_minutes)
             elif inq.channel == "phone":
-                duration = self.exp(handling.attempt_minutes)
+                duration = self.handling_time(handling.attempt_minutes)
             else:
-                duration = self.exp(handling.message_minutes)
+                duration = self.handling_time(handling.message_minutes)
         staff.busy_lead_minutes += duration
         staff.items += 1
         if self.model.activity is not None:
@@ -363,10 +363,6 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
             prospect.open_inquiries -= 1
             if prospect.done:
                 self.model.prospect_done(prospect)
-
-    def _log(self, staff, kind, start, duration) -> None:
-        if self.model.activity is not None:
-            self.model.activity.append((staff.staff_id, kind, start, start + duration))
 
     # ---------------------------------------------------------------- end of run
 
