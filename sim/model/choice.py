@@ -35,6 +35,13 @@ def choose_practices(weights: list[float], u_choice: list[float], k: int) -> lis
     return [j for key, j in keys[:k] if key >= 0]
 
 
+def list_size_cdf(shares) -> list[float]:
+    """The cumulative shares of shopping-list sizes 1, 2, ... (the market's `shopping_list`)."""
+    shares = [float(w) for w in shares]
+    total = sum(shares)
+    return [sum(shares[: k + 1]) / total for k in range(len(shares))]
+
+
 class ChoiceWeights:
     """The weights and shopping lists of the `ReputationModel` (a mixin): the weights are
     cached until a review is posted, bad word is told or a day ends."""
@@ -64,6 +71,15 @@ class ChoiceWeights:
         if self._weights is None:
             self._weights = [self.weight(p) for p in self.practices]
         return list(self._weights)
+
+    def shopping_list(self, draws, referred_by=None) -> list[int]:
+        """The indices of the practices a new prospect contacts, in the order contacted:
+        k from the market's list sizes, drawn by weight; a referred prospect's list is
+        the referral's (`referral_list`)."""
+        if referred_by is not None:
+            return self.referral_list(referred_by, draws)
+        k = draws.shopping_list_size(self.size_cdf)
+        return choose_practices(self.attractiveness(), draws.u_choice, k)
 
     def referral_list(self, referrer, draws) -> list[int]:
         """A referred prospect's shopping list: short, the referrer first (mostly)."""

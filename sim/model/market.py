@@ -32,7 +32,7 @@ from ..config import (
     ScenarioKind,
     ShiftConfig,
 )
-from .arrivals import DailyArrivals, PoissonCalls, choose_practices
+from .arrivals import DailyArrivals, PoissonCalls
 from .events import URGENT, Clock
 from .inquiry import LOST, Inquiry
 from .mesa_import import forget_agent_ids
@@ -142,9 +142,6 @@ class LeadMarket(mesa.Model):
                 self.streams, config.market.channel_mix, config.market.prospects_per_day,
                 len(self.practices), patience, config.market.hour_of_week,
             )
-            shares = [float(w) for w in config.market.shopping_list]
-            total = sum(shares)
-            self._size_cdf = [sum(shares[: k + 1]) / total for k in range(len(shares))]
             self._organic = self._organic_prospects()
             self._on_arrival = self._organic_arrives
             # the first look at the arrivals at time 0, before anything else then
@@ -202,11 +199,7 @@ class LeadMarket(mesa.Model):
         self._next_prospect_id += 1
         prospect = Prospect(self, self.env.now, channel, source, draws, referred_by)
         prospect.prospect_id = self._next_prospect_id
-        if referred_by is None:
-            k = draws.shopping_list_size(self._size_cdf)
-            chosen = choose_practices(self.attractiveness(), draws.u_choice, k)
-        else:  # a friend's referral: a short list, the referrer first
-            chosen = self.reputation.referral_list(referred_by, draws)
+        chosen = self.reputation.shopping_list(draws, referred_by)  # choice.py
         prospect.shopping_list = [self.practices[j] for j in chosen]
         spread = self.config.market.inquiry_spread_minutes
         offsets = sorted(draws.u_spread[: len(chosen)])

@@ -29,7 +29,7 @@ from .badges import (  # noqa: F401  (re-exported: where tests and callers found
     PracticeBadges,
     business_minutes,
 )
-from .choice import ChoiceWeights
+from .choice import ChoiceWeights, list_size_cdf
 from .clock import MINUTES_PER_DAY
 from .experience import EXPERIENCES, NAN, ActionMix, OpeningHours, ServiceRules
 from .reviews import (  # noqa: F401  (re-exported)
@@ -123,6 +123,7 @@ class ReputationModel(Reviews, WordOfMouth, BadgeKeeping, ChoiceWeights):
         self.sites = list(cfg.review_sites)
         self.site_cdf = _cumulative(cfg.review_sites.values())
         n = len(self.practices)
+        self.size_cdf = list_size_cdf(market.config.market.shopping_list)  # organic lists
         self.referral_cdf = _cumulative(list(cfg.referral_shopping_list)[: max(n, 1)])
         self.half_life = cfg.bad_word_half_life_days * MINUTES_PER_DAY
         # shoppers with the same fading memory as the bad word (organic arrivals)
