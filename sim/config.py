@@ -18,6 +18,8 @@ from enum import Enum
 from functools import cache
 from typing import Any, get_args, get_origin, get_type_hints
 
+from .vocabulary import CHANNELS, MESSAGE_CHANNELS, ROLE_CHANNELS, ROLE_TAKES_CALLS
+
 
 class ConfigError(ValueError):
     """A bad configuration value. The message is one line: the key, then what is allowed."""
@@ -51,9 +53,6 @@ class Channel(str, Enum):
     review_site = "review_site"
 
 
-CHANNELS = [c.value for c in Channel]
-MESSAGE_CHANNELS = [c for c in CHANNELS if c != "phone"]
-
 
 class Day(str, Enum):
     mon = "mon"
@@ -70,28 +69,14 @@ ALL_DAYS = list(Day)
 
 
 class Role(str, Enum):
-    """What a staff member does. See `sim.model.staff.ROLE_CHANNELS` for what each handles."""
+    """What a staff member does. See `sim.vocabulary.ROLE_CHANNELS` for what each handles."""
 
     front_desk = "front_desk"  # phones, messages, and the patients standing at the desk
     coordinator = "coordinator"  # a dedicated lead / patient coordinator: all lead work
     social_media = "social_media"  # chat, SMS, social and review-site messages; no phone
 
 
-# The channels of work each role takes (phone: call-backs; the others: replies), before a
-# unified inbox (`staff_channels`). The answering service takes live calls only.
-ROLE_CHANNELS = {
-    "front_desk": tuple(CHANNELS),
-    "coordinator": tuple(CHANNELS),
-    "social_media": ("chat", "sms", "social_dm", "review_site"),
-    "answering_service": (),
-}
-# The roles that take live calls.
-ROLE_TAKES_CALLS = {
-    "front_desk": True,
-    "coordinator": True,
-    "social_media": False,
-    "answering_service": True,
-}
+# What each role works: ROLE_CHANNELS and ROLE_TAKES_CALLS (sim/vocabulary.py).
 
 
 class Discipline(str, Enum):
@@ -660,7 +645,7 @@ class ScenarioConfig:
     patience_minutes: float = 3.0  # mmc: mean patience on hold (exponential)
     days: int = 40  # mmc: simulated days
     # An automated phone menu before the line, seconds (0: none): Erlang A then holds for
-    # the callers who get through it (sim/model/practice.py).
+    # the callers who get through it (sim/model/phone.py).
     phone_menu_seconds: float = 0.0  # mmc: the phone menu before the line
 
 

@@ -48,8 +48,9 @@ from .config import (
     ShiftRemoval,
     parse_clock,
 )
+from .vocabulary import MINUTES_PER_DAY
 
-DAY_MINUTES = 1440
+DAY_MINUTES = MINUTES_PER_DAY
 PHONE_ROLES = (Role.front_desk, Role.coordinator)  # the roles that take calls
 
 Windows = list[tuple[int, int]]  # disjoint (start, end) minutes of one day, ascending

@@ -57,3 +57,19 @@ def files_under(path: Path) -> list[str]:
 def list_files():
     """`list_files(path)`: every file and folder below path, relative and sorted."""
     return files_under
+
+
+@pytest.fixture(scope="module")
+def reputation_cfg():
+    """Sixty days of the default market (seed 11): the reputation tests' config."""
+    import sim
+
+    return sim.load_config(["market.days=60", "seed=11"])
+
+
+@pytest.fixture(scope="module")
+def reputation_run(reputation_cfg):
+    """The run of `reputation_cfg` (one per test module that asks for it)."""
+    import sim
+
+    return sim.run(reputation_cfg)

@@ -9,12 +9,9 @@ from hypothesis import strategies as st
 from sim.config import Day
 from sim.model.clock import (
     MINUTES_PER_DAY,
-    MINUTES_PER_WEEK,
     clock_minutes,
     complement_windows,
     covered_minutes,
-    day_of_week,
-    hour_of_week,
     inside,
     merge_windows,
     weekly_windows,
@@ -27,18 +24,6 @@ def test_clock_minutes():
     assert clock_minutes("00:00") == 0
     assert clock_minutes("09:30") == 570
     assert clock_minutes("24:00") == 1440
-
-
-def test_hour_and_day_of_week():
-    assert hour_of_week(0) == 0
-    assert hour_of_week(59.999) == 0
-    assert hour_of_week(60) == 1
-    assert hour_of_week(DAY + 9 * 60 + 30) == 24 + 9  # Tuesday 09:30
-    assert hour_of_week(MINUTES_PER_WEEK - 0.5) == 167  # Sunday 23:59:30
-    assert hour_of_week(MINUTES_PER_WEEK) == 0  # Monday of week 2
-    assert hour_of_week(3 * MINUTES_PER_WEEK + 5 * DAY + 60) == 5 * 24 + 1
-    assert day_of_week(0) == 0 and day_of_week(6 * DAY + 1) == 6
-    assert day_of_week(MINUTES_PER_WEEK + 2 * DAY) == 2
 
 
 def test_weekly_windows_on_chosen_days():

@@ -238,3 +238,29 @@ def test_scheduled_counts_every_queued_entry_without_advancing_the_counter():
     assert env.scheduled() == start + 6  # reading it does not count
     env.run()
     assert env.scheduled() == start + 6
+
+
+def test_the_simpy_private_parts_the_clock_relies_on():
+    """sim/model/events.py is SimPy's adapter: the one module that reads SimPy's private
+    attributes. Each assertion names one assumption, so a SimPy release that changes it
+    fails here by name (pyproject.toml pins SimPy 4)."""
+    import itertools
+
+    env = simpy.Environment(3)
+    assert env._now == env.now == 3, "assumption broken: Environment keeps its time in `_now`"
+    assert isinstance(env._queue, list) and not env._queue, \
+        "assumption broken: Environment's queue is the heap list `_queue`"
+    assert isinstance(env._eid, itertools.count) and repr(env._eid) == "count(0)", \
+        "assumption broken: Environment's sequence numbers come from `_eid`, a count"
+    timeout = env.timeout(2, "v")
+    assert env._queue == [(5, NORMAL, 0, timeout)], \
+        "assumption broken: a queue entry is (time, priority, sequence, event)"
+    assert (NORMAL, URGENT) == (1, 0), "assumption broken: URGENT sorts before NORMAL"
+    assert timeout._ok is True and timeout._value == "v", \
+        "assumption broken: an event's outcome is in `_ok` and `_value`"
+    failed = env.event()
+    failed.fail(RuntimeError("x"))
+    assert failed._ok is False and not hasattr(failed, "_defused"), \
+        "assumption broken: a failed event is `_ok` False, `_defused` absent until defused"
+    failed.defused = True
+    assert failed._defused is True, "assumption broken: `defused = True` sets `_defused`"

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from sim import vocabulary
 from sim.config import (
     ALL_DAYS,
     Channel,
@@ -29,13 +30,13 @@ from sim.config import (
     validate,
 )
 from sim.model import LeadMarket
-from sim.model.policies import TaskLists, next_attempt_due
+from sim.model.policies import TaskLists
 from sim.model.practice import Practice
 from sim.model.staff import PATIENT
 
 EPS = 1e-6
 ON_HOLD, TASK = 1, 2  # Inquiry.state
-CHANNELS = [c.value for c in Channel]
+CHANNELS = list(vocabulary.CHANNELS)
 # A simulation per example: no deadline, no shrinking (the examples are small already).
 SIM = {"deadline": None, "phases": [Phase.explicit, Phase.reuse, Phase.generate],
        "suppress_health_check": [HealthCheck.too_slow]}
@@ -90,13 +91,6 @@ def test_task_lists_hand_out_work_in_the_disciplines_order(discipline, specs, du
     while (it := tasks.pop_best(CHANNELS)) is not None:
         left.append(it)
     assert sorted(it.name for it in left) == sorted(it.name for it in rest)
-
-
-@given(st.lists(st.floats(0, 1e4), min_size=1, max_size=6).map(sorted), st.floats(0, 1e6))
-def test_next_attempt_is_due_at_its_offset_from_the_first(offsets, first):
-    offsets = [0.0, *offsets]
-    for made in range(len(offsets)):
-        assert next_attempt_due(offsets, made, first) == first + offsets[made]
 
 
 # --------------------------------------------------------------------------- cadence in runs

@@ -1,15 +1,14 @@
-"""Practices and their staff (`sim.model.practice`, `sim.model.staff`).
+"""sim/model/practice.py: a practice's inbox and the dispatch of its work.
 
-Shifts, channels, the phone line (hold queue, patience, closed line, voicemail, answering
-service) and staffing. Shift windows, closed periods and patience are recomputed here from
-the config and the model's own Inquiry objects; nothing is compared with a number the
-simulator printed before.
+Shifts, channels, a practice that never responds, and staffing (more staff never slows a
+first response). Shift windows and closed periods are recomputed here from the config
+and the model's own Inquiry objects; nothing is compared with a number the simulator
+printed before. (The phone line: test_phone.py; the staff themselves: test_staff.py.)
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 import statistics
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -188,6 +187,8 @@ def coordinator(**kw) -> PracticeConfig:
 @SETTINGS
 @given(st.lists(staffed_practice(), min_size=1, max_size=2), st.integers(0, 2**16),
        st.integers(1, 3), st.sampled_from([0, 2]))
+
+
 def test_no_staff_activity_outside_a_shift(practices, seed, days, drain):
     cfg = market({f"p{i}": p for i, p in enumerate(practices)}, days=days, seed=seed,
                  per_day=60.0, drain_days=drain, activity=True)
@@ -223,6 +224,8 @@ def test_no_staff_activity_outside_a_shift(practices, seed, days, drain):
 @given(st.lists(st.lists(st.sampled_from(list(Channel)), unique=True, max_size=7),
                 min_size=1, max_size=2),
        st.integers(0, 2**16), st.booleans())
+
+
 def test_unmonitored_channels_are_never_answered(channel_sets, seed, auto_reply):
     practices = {}
     for i, channels in enumerate(channel_sets):
@@ -290,107 +293,6 @@ def test_a_practice_that_never_responds_books_nothing(variant):
 # --------------------------------------------------------------------------- phone
 
 
-def front_desk(**kw) -> PracticeConfig:
-    """Phone only; one receptionist on weekdays 9-17 who also serves patients."""
-    p = PracticeConfig(channels=[Channel.phone], patient_share=0.3, **kw)
-    p.roster = [ShiftConfig(days=list(WEEKDAYS), start="09:00", end="17:00",
-                            role=Role.front_desk, staff=1)]
-    p.opening_hours = [HoursConfig(days=list(WEEKDAYS), start="09:00", end="17:00")]
-    return p
-
-
-def phone_market(desk: PracticeConfig, seed: int) -> tuple[Config, LeadMarket, RunResult]:
-    cfg = market({"desk": desk, "rival": coordinator()}, days=7, seed=seed, per_day=80.0,
-                 channels=["phone"], activity=True)
-    model, res = simulate(cfg, summary=True)
-    return cfg, model, res
-
-
-def binomial_ok(hits: int, n: int, p: float, z: float = 4.5) -> bool:
-    return abs(hits - n * p) <= z * math.sqrt(n * p * (1 - p)) + 1
-
-
-@pytest.mark.parametrize("seed", [1, 2])
-def test_phone_hold_queue_patience_and_the_closed_line(seed):
-    cfg, model, res = phone_market(front_desk(), seed)
-    share = cfg.prospect.voicemail_share
-    patience = {q.inquiry_id: q.patience for q in model.inquiries}
-    q = res.inquiries.set_index("inquiry_id")
-    q = q[q["practice"] == "desk"]
-    pat = q.index.map(patience).to_numpy()
-    shifts = staff_windows(cfg, "desk")["desk.front_desk.1"][1]
-    closed = ~np.array([inside(shifts, t) for t in q["arrived_at"]])
-    assert closed.sum() > 50 and (~closed).sum() > 200
-
-    # callers who find the practice closed are not abandoned: no hold, a voicemail or nothing
-    c = q[closed]
-    assert not c["abandoned"].any()
-    assert (c["hold_minutes"] == 0).all()
-    assert (c.loc[~c["voicemail"], "outcome"] == "unanswered").all()
-    assert c.loc[~c["voicemail"], "answered_at"].isna().all()
-    called_back = c[c["voicemail"] & c["answered_at"].notna()]
-    assert all(inside(shifts, t) for t in called_back["answered_at"])
-    assert (called_back["first_attempt_at"] == called_back["answered_at"]).all()
-    # a voicemail is always returned, unless the prospect booked elsewhere first
-    assert (c.loc[c["voicemail"] & c["answered_at"].isna(), "outcome"]
-            == "lost_to_competitor").all()
-    assert binomial_ok(int(c["voicemail"].sum()), len(c), share)
-
-    # every call that rang while open has a hold time, never longer than the patience
-    o, o_pat = q[~closed], pat[~closed]
-    assert o["hold_minutes"].notna().all(), "a call with no hold time"
-    assert (o["hold_minutes"].to_numpy() <= o_pat + EPS).all()
-    # abandoned callers waited exactly their patience, and were not picked up live
-    ab = o["abandoned"].to_numpy()
-    assert ab.sum() > 10
-    assert np.allclose(o.loc[ab, "hold_minutes"], o_pat[ab])
-    live = (o["answered_at"].notna() & o["first_attempt_at"].isna()).to_numpy()
-    assert not (live & ab).any()
-    assert np.allclose(o.loc[live, "answered_at"] - o.loc[live, "arrived_at"],
-                       o.loc[live, "hold_minutes"])
-    assert (o.loc[live, "hold_minutes"].to_numpy() < o_pat[live]).all()
-    # a caller whose patience ran out before anyone picked up abandoned (not silently lost)
-    ran_out = (o["hold_minutes"].to_numpy() >= o_pat - EPS)
-    assert (ran_out == ab).all()
-    # a share of those who hang up leave a voicemail, which is called back
-    assert binomial_ok(int(o.loc[ab, "voicemail"].sum()), int(ab.sum()), share)
-    vm = o[o["abandoned"] & o["voicemail"]]
-    back = vm["first_attempt_at"].notna()
-    assert (vm.loc[~back, "outcome"] == "lost_to_competitor").all()
-    assert (vm.loc[back, "first_attempt_at"]
-            >= vm.loc[back, "arrived_at"] + vm.loc[back, "hold_minutes"] - EPS).all()
-    assert (o.loc[o["abandoned"] & ~o["voicemail"], "outcome"] == "abandoned").all()
-
-
-@pytest.mark.parametrize("hours", [ServiceHours.after_hours, ServiceHours.always])
-def test_answering_service_takes_calls_and_the_practice_calls_back(hours):
-    desk = front_desk(answering_service=AnsweringServiceConfig(enabled=True, hours=hours))
-    cfg, model, res = phone_market(desk, seed=3)
-    q = res.inquiries
-    q = q[q["practice"] == "desk"]
-    svc = q[q["service_answered"]]
-    assert len(svc) > 20
-    assert res.summary["practices.desk.service_calls"] == len(svc)
-    opening = opening_windows(cfg, "desk")
-    if hours == ServiceHours.after_hours:
-        assert not any(inside(opening, t) for t in svc["answered_at"])
-        # the line is never closed: every caller is picked up or hangs up on hold
-        assert (q["answered_at"].notna() | q["abandoned"]
-                | (q["outcome"] == "lost_to_competitor")).all()
-    # the service answers but is no contact: the practice calls back and makes contact
-    assert (svc["hold_minutes"] == svc["answered_at"] - svc["arrived_at"]).all()
-    back = svc["first_attempt_at"].notna()
-    assert (svc.loc[~back, "outcome"] == "lost_to_competitor").all()
-    assert back.mean() > 0.5
-    assert (svc.loc[back, "first_attempt_at"] > svc.loc[back, "answered_at"]).all()
-    assert (svc.loc[back, "attempts"] >= 1).all()
-    shifts = staff_windows(cfg, "desk")["desk.front_desk.1"][1]
-    assert all(inside(shifts, t) for t in svc.loc[back, "first_attempt_at"])
-    reached = svc["contacted_at"].notna()
-    assert (svc.loc[reached, "contacted_at"] >= svc.loc[reached, "first_attempt_at"]).all()
-    assert (svc.loc[~reached, "outcome"] != "booked").all()
-
-
 # --------------------------------------------------------------------------- staffing
 
 
@@ -410,6 +312,8 @@ def queue_practice(staff: int, channels=("web_form",), equal_handling=True) -> P
 @settings(max_examples=6, **SIM)
 @given(st.integers(0, 2**16), st.integers(1, 3), st.integers(1, 2),
        st.sampled_from([150.0, 300.0, 450.0]))
+
+
 def test_more_staff_never_slows_any_first_response_in_a_single_queue(seed, c, extra, volume):
     """One practice, one channel, first come first served, the same work per inquiry: the
     k-th inquiry gets the k-th handling time whatever the staffing, so with more staff

@@ -2,7 +2,8 @@
 rows, experiments/benchmark.py `startup_*`, not tests): the `leadsim` listing imports
 none of the stack; the model imports Mesa without scipy.spatial, and Mesa's deferred
 parts still work when asked for; a run's mode is not composed twice; the quick exit keeps
-every output and the exit status."""
+every output and the exit status. (Importing Mesa without its unused parts:
+tests/test_mesa_import.py.)"""
 
 from __future__ import annotations
 
@@ -26,27 +27,6 @@ def test_the_command_listing_imports_none_of_the_stack():
         "print(json.dumps([m for m in ('hydra', 'omegaconf', 'numpy', 'pandas', 'mesa', "
         "'yaml') if m in sys.modules]))"))
     assert heavy == []
-
-
-def test_the_model_imports_mesa_without_its_unused_parts():
-    out = json.loads(python(
-        "import sys, json, multiprocessing as mp; before = mp.get_start_method(allow_none=True)"
-        "; import sim.model; print(json.dumps(['scipy.spatial' in sys.modules, "
-        "before == mp.get_start_method(allow_none=True)]))"))
-    assert out == [False, True]  # no scipy.spatial; Mesa's forced spawn undone
-
-
-def test_mesas_deferred_parts_still_work_when_asked_for():
-    out = python(
-        "import sim.model, mesa, sys\n"
-        "from mesa.experimental.devs import ABMSimulator\n"
-        "from mesa.experimental.continuous_space import ContinuousSpace\n"
-        "grid = mesa.space.MultiGrid(3, 3, torus=False)\n"
-        "from mesa.discrete_space import OrthogonalMooreGrid\n"
-        "print(ABMSimulator.__name__, ContinuousSpace.__name__, grid.width,"
-        " OrthogonalMooreGrid.__name__, type(mesa.experimental).__name__,"
-        " type(sys.modules['mesa.space']).__name__)")
-    assert out == "ABMSimulator ContinuousSpace 3 OrthogonalMooreGrid module module"
 
 
 def test_preflight_gives_hydra_the_mode_it_composed_and_nothing_else(monkeypatch):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -77,3 +79,20 @@ def test_common_random_numbers_when_a_practice_changes():
     ia = base.inquiries[base.inquiries["practice"] == "alpha"]
     ib = swapped.inquiries[swapped.inquiries["practice"] == "alpha"]
     assert not ia["outcome"].reset_index(drop=True).equals(ib["outcome"].reset_index(drop=True))
+
+
+def test_draws_from_one_uniform_invert_their_distributions():
+    """The reputation model's one-uniform draws (sim/model/streams.py): `_pick` over
+    `_cumulative` weights takes each index with its weight's share, and `_exponential` is
+    the inverse of the exponential distribution function."""
+    from sim.model.streams import _cumulative, _exponential, _pick
+
+    cdf = _cumulative([1.0, 0.0, 3.0])
+    assert cdf == [0.25, 0.25, 1.0]
+    u = np.random.default_rng(2).random(40_000)
+    counts = np.bincount([_pick(cdf, x) for x in u], minlength=3)
+    assert counts[1] == 0  # zero weight: never picked
+    assert abs(counts[0] / u.size - 0.25) < 5 * math.sqrt(0.25 * 0.75 / u.size)
+    assert _pick([0.2, 0.6], 0.7) == 1  # a cumulative short of 1 (rounding): the last
+    for x in (0.0, 0.3, 0.9):
+        assert 1.0 - math.exp(-_exponential(x, 2.0) / 2.0) == pytest.approx(x, abs=1e-12)

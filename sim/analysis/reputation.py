@@ -13,12 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..vocabulary import CAUSES, SERVICE_CAUSES  # every cause's key is always present
 from . import columns
 
-# Mirrors sim.model.experience.CAUSES (tests check they agree): every key is always present.
-CAUSES = ("good_service", "good_consultation", "slow_response", "broken_promise", "long_hold",
-          "no_response", "moved_on", "clinical")
-SERVICE_CAUSES = ("slow_response", "broken_promise", "long_hold", "no_response")
 BAD_STARS = 2  # a review of 1 or 2 stars is a bad review
 
 TABLE_TYPES = {

@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..vocabulary import DAYS
+
 HOURS_PER_WEEK = 168
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MODELS = {
     "day+hour": "C(day) + C(hour)",
     "weekend:hour": "C(day) + C(hour) + C(hour):weekend",

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from ..vocabulary import DAYS
+
 QUARTER = 15
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .choice import choose_practices  # noqa: F401  (re-exported: callers import it here)
 from .clock import HOURS_PER_WEEK, MINUTES_PER_DAY
 
 MAX_ATTEMPTS = 6  # the longest cadence allowed (LRM 2007: a lead is worth up to 6 calls)
@@ -126,7 +127,7 @@ class DailyArrivals:
     def personal_draws(self, n: int, shopping_rng, contact_rng, booking_rng
                        ) -> list[ProspectDraws]:
         """The personal draws of n prospects, one fixed-width block per stream. `day` uses
-        the organic streams; referred prospects (sim/model/reputation.py) pass their own
+        the organic streams; referred prospects (sim/model/word_of_mouth.py) pass their own
         streams, so they never shift the organic prospects' draws."""
         p = self.n_practices
         shopping = shopping_rng.random((n, 1 + 2 * p)).tolist()
@@ -144,17 +145,6 @@ class DailyArrivals:
             d.u_show, d.u_procedure, d.u_procedure_kind = booking[i]
             out.append(d)
         return out
-
-
-def choose_practices(weights: list[float], u_choice: list[float], k: int) -> list[int]:
-    """k practice indices, drawn without replacement with probability proportional to
-    weight (Efraimidis-Spirakis keys u^(1/w)), most attractive-by-draw first."""
-    keys = [
-        (u ** (1.0 / w) if w > 0 else -1.0, j)
-        for j, (u, w) in enumerate(zip(u_choice, weights))
-    ]
-    keys.sort(reverse=True)
-    return [j for key, j in keys[:k] if key >= 0]
 
 
 class PoissonCalls:

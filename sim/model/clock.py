@@ -9,27 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-MINUTES_PER_HOUR = 60
-MINUTES_PER_DAY = 1440
-MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
-HOURS_PER_WEEK = 168
-DAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+from ..vocabulary import (  # noqa: F401  (re-exported: the clock's units)
+    DAY_INDEX,
+    HOURS_PER_WEEK,
+    MINUTES_PER_DAY,
+    MINUTES_PER_HOUR,
+    MINUTES_PER_WEEK,
+)
 
 
 def clock_minutes(hhmm: str) -> int:
     """'HH:MM' to minutes after midnight ('24:00' is 1440)."""
     hours, minutes = str(hhmm).split(":")
     return int(hours) * 60 + int(minutes)
-
-
-def day_of_week(t: float) -> int:
-    """0 = Monday ... 6 = Sunday."""
-    return int(t // MINUTES_PER_DAY) % 7
-
-
-def hour_of_week(t: float) -> int:
-    """0 = Monday 00:00-01:00 ... 167 = Sunday 23:00-24:00."""
-    return int(t // MINUTES_PER_HOUR) % HOURS_PER_WEEK
 
 
 def weekly_windows(

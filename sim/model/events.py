@@ -15,8 +15,11 @@ callback, value)`: SimPy's events go through `Clock.schedule` as `(..., None, ev
 and `Clock.step` and `Clock.run` process both kinds (SimPy's events exactly as SimPy's
 step does), so processes, `env.timeout` and `run(until=...)` work as usual beside the
 timers. The sequence number makes every entry unique, so the heap never compares past it.
-This reads and writes the Environment's queue and counter, which are private to SimPy;
-pyproject.toml pins SimPy 4 and tests/test_events.py checks the order against `Timeout`s
+This reads and writes the Environment's queue and counter, which are private to SimPy:
+this module is SimPy's adapter, the only one that touches SimPy's underscored attributes
+(`_now`, `_queue`, `_eid`, an event's `_ok`, `_value`, `_defused`; tests/test_events.py
+names each assumption). pyproject.toml pins SimPy 4 and tests/test_events.py checks the
+order against `Timeout`s
 and every way of running the clock against a plain Environment, so a SimPy change that
 broke this would fail the tests, not the runs.
 

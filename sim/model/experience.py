@@ -1,6 +1,6 @@
 """How a prospect judges a practice after the inquiry, and what they do about it.
 
-Pure rules, no state (sim/model/reputation.py runs them in the market):
+Pure rules, no state (sim/model/reviews.py runs them in the market):
 
 - `judge_service`: one practice's service on one inquiry, scored +1 / 0 / -1 with a cause,
   from its record (response time against the channel's expectation or the auto-responder's
@@ -15,24 +15,25 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 
+from ..vocabulary import (  # noqa: F401  (experiences and causes: re-exported)
+    BAD,
+    BROKEN_PROMISE,
+    CAUSES,
+    CLINICAL,
+    EXPERIENCES,
+    GOOD,
+    GOOD_CONSULTATION,
+    GOOD_SERVICE,
+    LONG_HOLD,
+    MOVED_ON,
+    NEUTRAL,
+    NO_RESPONSE,
+    SLOW_RESPONSE,
+)
 from .clock import MINUTES_PER_WEEK, merge_windows, weekly_windows
 
 NAN = math.nan
-GOOD, NEUTRAL, BAD = "good", "neutral", "bad"
-EXPERIENCES = (GOOD, NEUTRAL, BAD)
 SERVICE = {1: GOOD, 0: NEUTRAL, -1: BAD}
-
-# Causes (the `cause` of an experience and of its review).
-GOOD_SERVICE = "good_service"  # answered as fast as expected or promised
-GOOD_CONSULTATION = "good_consultation"  # a good consultation made up for middling service
-SLOW_RESPONSE = "slow_response"  # answered later than expected
-BROKEN_PROMISE = "broken_promise"  # answered later than the auto-responder promised
-LONG_HOLD = "long_hold"  # held too long on the phone, or hung up on hold
-NO_RESPONSE = "no_response"  # nobody ever answered
-MOVED_ON = "moved_on"  # never answered, but booked elsewhere before expecting an answer
-CLINICAL = "clinical"  # disappointed by the consultation itself
-CAUSES = (GOOD_SERVICE, GOOD_CONSULTATION, SLOW_RESPONSE, BROKEN_PROMISE, LONG_HOLD,
-          NO_RESPONSE, MOVED_ON, CLINICAL)
 
 
 # --------------------------------------------------------------------------- actions

@@ -10,15 +10,18 @@ import math
 
 NAN = math.nan
 
-# The closed set of outcomes (README, "Outcomes"). Every inquiry ends with exactly one.
-BOOKED = "booked"  # reached while ready: a consultation is booked with this practice
-LOST = "lost_to_competitor"  # the prospect booked with another practice first
-TOO_LATE = "too_late"  # reached, but the prospect was no longer ready to book
-NOT_REACHED = "not_reached"  # the practice tried, but never reached the prospect
-ABANDONED = "abandoned"  # hung up on hold; nobody reached them afterwards
-UNANSWERED = "unanswered"  # no response at all (channel not monitored, or never got to it)
-ANSWERED = "answered"  # validation scenarios only: answered live, no prospect decision
-OUTCOMES = (BOOKED, LOST, TOO_LATE, NOT_REACHED, ABANDONED, UNANSWERED, ANSWERED)
+# The closed set of outcomes (one line each in sim/vocabulary.py). Every inquiry ends with
+# exactly one.
+from ..vocabulary import (  # noqa: E402, F401  (re-exported for the model's modules)
+    ABANDONED,
+    ANSWERED,
+    BOOKED,
+    LOST,
+    NOT_REACHED,
+    OUTCOMES,
+    TOO_LATE,
+    UNANSWERED,
+)
 
 # Where the inquiry sits in the practice's work.
 ON_HOLD = 1  # a live caller waiting for someone to pick up
@@ -34,7 +37,7 @@ class Inquiry:
         "prospect",
         "prospect_id",
         "practice",
-        "slot",
+        "practice_index",
         "channel",
         "arrived_at",
         "answered_at",
@@ -56,12 +59,13 @@ class Inquiry:
         "u_voicemail",
     )
 
-    def __init__(self, inquiry_id, prospect, practice, slot, channel, arrived_at, patience=NAN):
+    def __init__(self, inquiry_id, prospect, practice, practice_index, channel, arrived_at,
+                 patience=NAN):
         self.inquiry_id = inquiry_id
         self.prospect = prospect  # dropped when the prospect is done (memory)
         self.prospect_id = prospect.prospect_id if prospect is not None else 0
         self.practice = practice
-        self.slot = slot  # the practice's index in the market (keys the prospect's draws)
+        self.practice_index = practice_index  # in the market (keys the prospect's draws)
         self.channel = channel
         self.arrived_at = arrived_at
         self.answered_at = NAN
@@ -82,6 +86,3 @@ class Inquiry:
         self.u_reach = None
         self.u_voicemail = 1.0
 
-    @property
-    def closed(self) -> bool:
-        return self.outcome is not None

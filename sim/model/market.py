@@ -20,7 +20,6 @@ from operator import attrgetter
 
 import mesa
 import numpy as np
-from mesa.agent import Agent
 from mesa.datacollection import DataCollector
 
 from ..config import (
@@ -33,9 +32,10 @@ from ..config import (
     ScenarioKind,
     ShiftConfig,
 )
-from .arrivals import DailyArrivals, PoissonCalls, choose_practices
+from .arrivals import DailyArrivals, PoissonCalls
 from .events import URGENT, Clock
-from .inquiry import Inquiry
+from .inquiry import LOST, Inquiry
+from .mesa_import import forget_agent_ids
 from .practice import Practice
 from .prospect import Curve, Prospect
 from .reputation import REPUTATION_REPORTERS, ReputationModel
@@ -142,9 +142,6 @@ class LeadMarket(mesa.Model):
                 self.streams, config.market.channel_mix, config.market.prospects_per_day,
                 len(self.practices), patience, config.market.hour_of_week,
             )
-            shares = [float(w) for w in config.market.shopping_list]
-            total = sum(shares)
-            self._size_cdf = [sum(shares[: k + 1]) / total for k in range(len(shares))]
             self._organic = self._organic_prospects()
             self._on_arrival = self._organic_arrives
             # the first look at the arrivals at time 0, before anything else then
@@ -160,7 +157,7 @@ class LeadMarket(mesa.Model):
 
     def _next_call(self) -> None:
         """M/M/c+M: Poisson callers to the one line, until the last day ends. Each arrival
-        schedules the next (a chain of timeouts, not a process: one event per caller)."""
+        schedules the next (a chain of timers, not a process: one event per caller)."""
         gap, patience = next(self._calls)
         env = self.env
         if env.now + gap < self._calls_end:
@@ -194,7 +191,7 @@ class LeadMarket(mesa.Model):
 
     def attractiveness(self) -> list[float]:
         """Each practice's weight in prospects' choice: marketing x rating x review count x
-        badges x bad word (the weight model of sim/model/reputation.py)."""
+        badges x bad word (the weight model of sim/model/choice.py)."""
         return self.reputation.attractiveness()
 
     def new_prospect(self, channel, source, draws, referred_by=None) -> Prospect:
@@ -202,11 +199,7 @@ class LeadMarket(mesa.Model):
         self._next_prospect_id += 1
         prospect = Prospect(self, self.env.now, channel, source, draws, referred_by)
         prospect.prospect_id = self._next_prospect_id
-        if referred_by is None:
-            k = draws.shopping_list_size(self._size_cdf)
-            chosen = choose_practices(self.attractiveness(), draws.u_choice, k)
-        else:  # a friend's referral: a short list, the referrer first
-            chosen = self.reputation.referral_list(referred_by, draws)
+        chosen = self.reputation.shopping_list(draws, referred_by)  # choice.py
         prospect.shopping_list = [self.practices[j] for j in chosen]
         spread = self.config.market.inquiry_spread_minutes
         offsets = sorted(draws.u_spread[: len(chosen)])
@@ -243,7 +236,7 @@ class LeadMarket(mesa.Model):
         """The prospect booked: every other open inquiry is lost to that competitor."""
         for inq in prospect.inquiries:
             if inq.outcome is None:
-                inq.practice.close(inq, "lost_to_competitor")
+                inq.practice.close(inq, LOST)
 
     def prospect_done(self, prospect) -> None:
         """All the prospect's inquiries have ended: record them and let the agent go."""
@@ -285,8 +278,8 @@ class LeadMarket(mesa.Model):
         for agent in list(self.agents_by_type.get(Prospect, [])):
             self.prospect_done(agent)
         # Mesa keeps a class-level id counter per model; drop ours so a process that
-        # builds many models does not grow without bound.
-        Agent._ids.pop(self, None)
+        # builds many models does not grow without bound (sim/model/mesa_import.py).
+        forget_agent_ids(self)
 
     def inquiry_records(self, since: float = 0.0) -> dict:
         """The inquiries that arrived at or after minute `since` (all by default), column
@@ -305,8 +298,9 @@ class LeadMarket(mesa.Model):
         slots = np.array([p.slot for p in self.practices], dtype=object)
         inquiries = {}
         for c in inq_cols:
-            if c == "practice":  # inquiry.slot is the practice's index: names by index
-                index = np.fromiter(map(attrgetter("slot"), qs), dtype=np.intp, count=n)
+            if c == "practice":  # the practice's name (its slot) by the inquiry's index
+                index = np.fromiter(map(attrgetter("practice_index"), qs), dtype=np.intp,
+                                    count=n)
                 inquiries[c] = slots[index].tolist()
                 continue
             values = map(attrgetter(c), qs)

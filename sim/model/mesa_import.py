@@ -1,4 +1,5 @@
-"""Importing Mesa without the parts of it leadsim never uses (an adapter, in one place).
+"""Mesa's private parts, in one place: importing it without the parts leadsim never uses,
+and dropping a finished model's entry in Mesa's class-level id counter.
 
 `import mesa` runs mesa/__init__.py, which imports every subpackage: `mesa.experimental`
 pulls scipy.spatial (a quarter of a second) through its continuous space, and
@@ -13,6 +14,12 @@ core, the first attribute asked for imports the real module and nothing breaks.
 Mesa's batch runner also forces the spawn start method of multiprocessing on import;
 `import_mesa` puts back whatever the process had (our sweeps use joblib/loky, and a forced
 spawn would make every fork-based pool re-import the world).
+
+Mesa 3.3 numbers agents with a class attribute, `Agent._ids`: a defaultdict from each
+model to its own counter, which nothing ever empties, so a process that builds many
+models (a sweep, the app) would keep every one of them alive. `forget_agent_ids` drops
+one model's entry when its run is over; on a Mesa without `_ids` (its maintainers plan to
+remove it) it does nothing. tests/test_mesa_import.py names both assumptions.
 """
 
 from __future__ import annotations
@@ -62,3 +69,13 @@ def import_mesa() -> types.ModuleType:
 
     multiprocessing.set_start_method(start_method, force=True)
     return mesa
+
+
+def forget_agent_ids(model) -> None:
+    """Drop `model`'s agent-id counter from Mesa's class-level `Agent._ids`, if Mesa has
+    one (the model's agents keep their ids; only new agents of it would be numbered anew)."""
+    import mesa
+
+    ids = getattr(mesa.Agent, "_ids", None)
+    if ids is not None:
+        ids.pop(model, None)

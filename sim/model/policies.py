@@ -56,10 +56,3 @@ class TaskLists:
         self.queued -= 1
         return heapq.heappop(best_heap)[2]
 
-    def __len__(self) -> int:
-        return self.queued
-
-
-def next_attempt_due(follow_up_minutes, attempts_made: int, first_attempt_at: float) -> float:
-    """When attempt number `attempts_made + 1` is due under the cadence."""
-    return first_attempt_at + follow_up_minutes[attempts_made]

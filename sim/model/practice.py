@@ -1,28 +1,16 @@
-"""Practices: the inbox, the phone line, the roster and the economics of one practice.
+"""Practices: the inbox of one practice and the dispatch of its work to its staff.
 
 A practice receives inquiries on the channels it monitors (an inquiry on any other
-channel is never answered), keeps live callers on a hold queue and written work in
-per-channel to-do lists, and hands work to its staff by its response policy.
+channel is never answered), keeps written work in per-channel to-do lists (policies.py)
+and live callers on its phone line (phone.py), and hands work to its staff by its
+response policy: whoever queues work first asks every idle person who could take it
+(`_take_idle`), and a person who comes free asks for the next item (`next_work`: a
+patient at the desk, a caller on hold, then a task). A failed attempt schedules the next
+by the follow-up cadence; the first two-way contact hands the decision to the prospect.
 
-Phone is synchronous. A call is answered at once if someone who takes calls is free;
-otherwise the caller waits on hold with an exponential patience. Patience is checked
-lazily, when a staff member next takes a caller off the queue: a caller whose patience
-ran out before that moment has abandoned at arrival + patience. For a first-come-first-
-served queue this gives exactly the same served / abandoned split and the same times as
-a timer per caller (the textbook `request | timeout`), at no event cost per caller; it is
-the M/M/c+M (Erlang A) model the tests compare against. A caller who hangs up, or finds
-nobody on duty, may leave a voicemail that becomes a call-back task.
-
-A phone menu of m minutes (`phone_menu_seconds`) plays before all of that. The caller's
-patience runs from the start of the call: one with patience p <= m hangs up in the menu
-at arrival + p (abandoned, as on hold: perhaps a voicemail); the others reach the line at
-arrival + m with p - m left for the hold queue, which is then checked lazily as above.
-That is one timer per call while a menu plays (at arrival + min(p, m)), and none without
-one: a caller must reach the line at the menu's end to take their place in it, and a
-hang-up in the menu cannot be settled earlier, since the prospect may book elsewhere
-before it. With exponential patience of mean T, a share 1 - exp(-m / T) hang up in the
-menu, and the others reach the line as a Poisson stream of rate lambda exp(-m / T) with
-patience again exponential of mean T: Erlang A with that rate, shifted by m.
+The phone line's behaviour (menu, hold queue, abandonment, voicemail) is in phone.py and
+the money (bookings to procedures, staffing costs, the wage ledger) in economics.py; both
+are mixins of `Practice`, so the methods keep their names and the hot path its calls.
 
 With a unified inbox (`unified_inbox.enabled`) the practice watches every message
 channel, and everyone who answers messages takes any of them (sim.config.staff_channels):
@@ -37,7 +25,8 @@ import mesa
 import numpy as np
 
 from ..config import watched_channels
-from .clock import complement_windows, covered_minutes, merge_windows, weekly_windows
+from .clock import complement_windows, merge_windows, weekly_windows
+from .economics import PracticeEconomics
 from .inquiry import (
     ABANDONED,
     ANSWERED,
@@ -49,13 +38,12 @@ from .inquiry import (
     TASK,
     UNANSWERED,
 )
+from .phone import PhoneLine
 from .policies import TaskLists
 from .staff import PATIENT, Staff
 
-DAYS_PER_MONTH = 365.25 / 12
 
-
-class Practice(mesa.Agent):
+class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
     """A practice with its staff, policy, services, economics and reputation.
 
     Parameters: the model, its slot name and index in the market, its PracticeConfig, the
@@ -75,8 +63,8 @@ class Practice(mesa.Agent):
         self.follow_up = [float(v) for v in cfg.policy.follow_up_minutes]
         self.max_attempts = int(cfg.policy.max_attempts)
         self.first_delay = float(cfg.policy.first_response_delay_minutes)
-        self.exp = handling_times
-        self.talk = handling_times if talk_times is None else talk_times  # conversations
+        self.handling_time = handling_times  # sampler: mean minutes -> an exponential time
+        self.talk_time = handling_times if talk_times is None else talk_times  # conversations
         self.voicemail_share = (model.voicemail_share if cfg.voicemail_share is None
                                 else float(cfg.voicemail_share))
         self._patient_stream = patient_stream
@@ -220,76 +208,6 @@ class Practice(mesa.Agent):
                 inq.acknowledged_at = self.env.now
             self.schedule_first_response(inq, self.env.now)
 
-    def _start_menu(self, inq) -> None:
-        """A call starts with the phone menu: its end, or the caller's hang-up in it."""
-        inq.state = IN_MENU
-        menu, patience = self.menu_minutes, inq.patience
-        self.env.call_in(patience if patience <= menu else menu, self._on_menu_over, inq)
-
-    def _menu_over(self, inq) -> None:
-        """The caller hangs up in the menu, or reaches the line with the rest of their
-        patience (nothing, if they booked elsewhere meanwhile)."""
-        if inq.outcome is not None:
-            return
-        menu = self.menu_minutes
-        if inq.patience <= menu:
-            now = self.env.now
-            inq.menu_minutes = inq.patience
-            inq.abandoned = True
-            inq.abandoned_at = now
-            inq.hold_minutes = 0.0
-            self.n_abandoned += 1
-            self._voicemail_or_close(inq, now, ABANDONED)
-            return
-        inq.menu_minutes = menu
-        inq.patience -= menu  # what is left for the hold queue
-        self.receive_call(inq)
-
-    def receive_call(self, inq) -> None:
-        """A live call: picked up now, put on hold, or met by a closed line."""
-        inq.state = ON_HOLD
-        now = inq.due = self.env.now
-        if not self.policy.answer_live_calls:
-            self._line_closed(inq)
-            return
-        staff = self._take_idle(now, None)
-        if staff is None:  # the outside answering service, if it is on
-            for service in self.idle_service:
-                if service.shift_end > now:
-                    self.idle_service.remove(service)
-                    staff = service
-                    break
-        if staff is not None:
-            staff.start_now(inq)
-            return
-        if self.phone_on_shift > 0:
-            self.hold.append(inq)
-        else:
-            self._line_closed(inq)
-
-    def _line_closed(self, inq) -> None:
-        inq.hold_minutes = 0.0
-        self._voicemail_or_close(inq, self.env.now, UNANSWERED)
-
-    def _voicemail_or_close(self, inq, at: float, outcome: str) -> None:
-        if inq.u_voicemail < self.voicemail_share:
-            inq.voicemail = True
-            if self.policy.return_voicemails:
-                self.schedule_first_response(inq, at)
-                return
-        if self.policy.return_missed_calls:
-            self.schedule_first_response(inq, at)
-            return
-        self.close(inq, outcome)
-
-    def _abandon(self, inq) -> None:
-        """The caller's patience ran out on hold (found when dequeued)."""
-        inq.abandoned = True
-        inq.abandoned_at = inq.due + inq.patience
-        inq.hold_minutes = inq.patience
-        self.n_abandoned += 1
-        self._voicemail_or_close(inq, inq.abandoned_at, ABANDONED)
-
     def schedule_first_response(self, inq, since: float) -> None:
         """A reply or call-back becomes due `first_response_delay` after `since`."""
         inq.state = TASK
@@ -350,22 +268,22 @@ class Practice(mesa.Agent):
             if staff.is_service:
                 inq.service_answered = True
                 self.service_calls += 1
-                duration = self.exp(self.cfg.answering_service.handle_minutes)
+                duration = self.handling_time(self.cfg.answering_service.handle_minutes)
             else:
                 inq.attempts += 1
                 self._reached(inq, now)
-                duration = self.talk(handling.call_minutes)
+                duration = self.talk_time(handling.call_minutes)
         else:
             inq.attempts += 1
             if inq.first_attempt_at != inq.first_attempt_at:  # NaN: the first attempt
                 inq.first_attempt_at = now
             if inq.prospect.answers_attempt(inq, now):
                 self._reached(inq, now)
-                duration = self.talk(handling.call_minutes)
+                duration = self.talk_time(handling.call_minutes)
             elif inq.channel == "phone":
-                duration = self.exp(handling.attempt_minutes)
+                duration = self.handling_time(handling.attempt_minutes)
             else:
-                duration = self.exp(handling.message_minutes)
+                duration = self.handling_time(handling.message_minutes)
         staff.busy_lead_minutes += duration
         staff.items += 1
         if self.model.activity is not None:
@@ -423,21 +341,6 @@ class Practice(mesa.Agent):
         if outcome == BOOKED:
             self.model.prospect_booked(prospect)
 
-    def _book(self, prospect, now: float) -> None:
-        """A consultation is booked: draw show-up, procedure and its fee."""
-        eco, d = self.cfg.economics, prospect.draws
-        self.n_booked += 1
-        prospect.consultation_at = now + eco.consultation_lead_days * 1440.0
-        prospect.showed = d.u_show >= eco.no_show_rate
-        if prospect.showed:
-            self.n_consultations += 1
-            if d.u_procedure < eco.consultation_to_procedure:
-                prospect.converted = True
-                prospect.procedure = _pick(eco.procedure_mix, d.u_procedure_kind)
-                prospect.revenue = float(eco.procedure_fees[prospect.procedure])
-                self.n_procedures += 1
-                self.revenue += prospect.revenue
-
     def close(self, inq, outcome: str) -> None:
         """The inquiry ends with `outcome`."""
         if outcome == LOST and inq.state == ON_HOLD and inq.hold_minutes != inq.hold_minutes:
@@ -461,10 +364,6 @@ class Practice(mesa.Agent):
             if prospect.done:
                 self.model.prospect_done(prospect)
 
-    def _log(self, staff, kind, start, duration) -> None:
-        if self.model.activity is not None:
-            self.model.activity.append((staff.staff_id, kind, start, start + duration))
-
     # ---------------------------------------------------------------- end of run
 
     def finish(self) -> None:
@@ -486,63 +385,4 @@ class Practice(mesa.Agent):
                     self.close(inq, ABANDONED)
                 else:
                     self.close(inq, UNANSWERED)
-
-    def costs(self, until_day: float) -> dict:
-        """Staffing cost up to `until_day` (capped at the costed days)."""
-        days = min(until_day, self.model.cost_days)
-        if days == int(days):  # the daily table asks at midnights: O(1) from the ledger
-            wages = self._wages_by_day()[int(days)]
-        else:
-            until = days * 1440.0
-            wages = sum(
-                s.hourly_wage * covered_minutes(s.windows, until) / 60.0
-                for s in self.staff
-                if not s.is_service
-            )
-        svc, ar = self.cfg.answering_service, self.cfg.auto_responder
-        service = 0.0
-        if svc.enabled:
-            service = (svc.fee_per_month * days / DAYS_PER_MONTH
-                       + svc.fee_per_call * self.service_calls)
-        auto = ar.fee_per_month * days / DAYS_PER_MONTH if ar.enabled else 0.0
-        inbox = self.cfg.unified_inbox
-        fee = inbox.fee_per_month * days / DAYS_PER_MONTH if inbox.enabled else 0.0
-        return {"wages": wages, "answering_service_fees": service, "auto_responder_fees": auto,
-                "unified_inbox_fees": fee, "staffing_cost": wages + service + auto + fee}
-
-    def _wages_by_day(self) -> list[float]:
-        """Wages of rostered time before each midnight: entry d covers days 0..d-1."""
-        ledger = getattr(self, "_wage_ledger", None)
-        if ledger is None:
-            per_day = [0.0] * (self.model.horizon_days + 1)
-            for s in self.staff:
-                if s.is_service or not s.hourly_wage:
-                    continue
-                for start, end in s.windows:
-                    day = int(start // 1440)
-                    while day * 1440.0 < end and day < len(per_day):
-                        overlap = min(end, (day + 1) * 1440.0) - max(start, day * 1440.0)
-                        per_day[day] += s.hourly_wage * overlap / 60.0
-                        day += 1
-            ledger, total = [0.0], 0.0
-            for amount in per_day:
-                total += amount
-                ledger.append(total)
-            self._wage_ledger = ledger
-        return ledger
-
-    @property
-    def staffing_cost_to_date(self) -> float:
-        return self.costs(self.env.now / 1440.0)["staffing_cost"]
-
-
-def _pick(weights: dict, u: float) -> str:
-    """The key whose cumulative weight share first exceeds u."""
-    total = sum(weights.values())
-    acc = 0.0
-    for name, w in weights.items():
-        acc += w / total
-        if u < acc:
-            return name
-    return name
 

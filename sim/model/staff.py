@@ -1,13 +1,13 @@
 """Staff: people (and an outside answering service) who work the practice's leads.
 
-Each staff member lives through its shift windows, driven by SimPy events. Inside a
+Each staff member lives through its shift windows, driven by timers on the SimPy clock. Inside a
 window it takes the next piece of work by the practice's policy, spends a handling time
 on it, and records the result; with nothing to do it waits, idle, until work arrives or
 the shift ends. It never picks up work outside a window, and finishes the item in hand
 when a window closes. A SimPy Resource cannot change capacity, which is why shifts are
 modelled with these per-person state machines instead.
 
-Roles decide what a person can work (sim.config.ROLE_CHANNELS, ROLE_TAKES_CALLS):
+Roles decide what a person can work (sim.vocabulary.ROLE_CHANNELS, ROLE_TAKES_CALLS):
 - front_desk: live calls, every written channel, and the existing patients at the desk;
 - coordinator: live calls and every written channel (a dedicated lead coordinator);
 - social_media: chat, SMS, social and review-site messages; no phone;
@@ -18,7 +18,8 @@ every message channel: the social-media coordinator also web forms and emails.
 
 from __future__ import annotations
 
-from ..config import ROLE_CHANNELS, ROLE_TAKES_CALLS, staff_channels
+from ..config import staff_channels
+from ..vocabulary import ROLE_CHANNELS, ROLE_TAKES_CALLS
 from .events import URGENT
 
 __all__ = ["PATIENT", "ROLE_CHANNELS", "ROLE_TAKES_CALLS", "Staff"]
@@ -31,12 +32,12 @@ class Staff:
     Parameters: the practice, an id, the role, the (start, end) windows of its shifts in
     minutes, the hourly wage, and the rate of existing-patient work per minute on shift.
 
-    A person is a small state machine driven by SimPy events rather than a generator
-    process: off shift, idle, or busy with `item` until a timeout's callback says it is
-    done. The story is the same as a process's loop (window after window: take the next
-    item by the practice's policy, work it, look again; idle when there is nothing), but a
-    callback costs much less than resuming a generator, and staff work is most of a run's
-    events.
+    A person is a small state machine driven by timers on the clock (`env.call_in`,
+    sim/model/events.py) rather than a generator process: off shift, idle, or busy with
+    `item` until a timer's callback says it is done. The story is the same as a process's
+    loop (window after window: take the next item by the practice's policy, work it, look
+    again; idle when there is nothing), but a callback costs much less than resuming a
+    generator, and staff work is most of a run's events.
     """
 
     def __init__(self, practice, staff_id, role, windows, hourly_wage=0.0, patient_rate=0.0):
@@ -52,7 +53,6 @@ class Staff:
         # The channels of tasks this person works, among those the practice watches.
         self.task_channels = staff_channels(practice.cfg, role, practice.channels)
         self.shift_end = -1.0
-        self.on_shift = False
         self.idle = False
         self.idle_since = 0.0  # when the person last went idle (see `catch_up`)
         self.listed_since = 0.0  # when they joined the practice's idle list
@@ -69,17 +69,14 @@ class Staff:
         self.busy_patient_minutes = 0.0
         self.items = 0
         self._on_done = self._done  # one bound method for every item, not one per item
-        # start at time 0 before anything else happens then (as a process would)
+        # start at time 0 before anything else happens then (URGENT: where a SimPy process
+        # started in the constructor would take its first step)
         self.env.call_in(0.0, self._next_window, None, URGENT)
-
-    def can_work(self, channel: str) -> bool:
-        return channel in self.task_channels
 
     # ---------------------------------------------------------------- the working day
 
     def _next_window(self, _value=None) -> None:
         """Off shift: wait for the next window to open (there may be none)."""
-        self.on_shift = False
         if self._window == len(self.windows):
             return
         start = self.windows[self._window][0]
@@ -94,7 +91,6 @@ class Staff:
         self._window += 1
         env = self.env
         self.shift_end = end
-        self.on_shift = True
         self.practice.shift_started(self)
         env.call_in(end - env.now, self._end_shift)
         if self.patient_rate > 0:

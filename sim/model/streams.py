@@ -10,6 +10,7 @@ later does not shift existing ones.
 
 from __future__ import annotations
 
+import math
 import zlib
 
 import numpy as np
@@ -68,3 +69,29 @@ class LogNormals:
             z = self._gen.standard_normal(self._block)[::-1]
             buf.extend(np.exp(self._sigma * z + self._shift).tolist())
         return buf.pop() * mean
+
+
+# ---------------------------------------------------------------- draws from one uniform
+# (the reputation model's blocks of uniforms: reviews.py, word_of_mouth.py)
+
+
+def _cumulative(weights) -> list[float]:
+    weights = [float(w) for w in weights]
+    total = sum(weights) or 1.0
+    out, acc = [], 0.0
+    for w in weights:
+        acc += w / total
+        out.append(acc)
+    return out
+
+
+def _pick(cdf: list[float], u: float) -> int:
+    """Index of the first cumulative share above u."""
+    for k, c in enumerate(cdf):
+        if u < c:
+            return k
+    return len(cdf) - 1
+
+
+def _exponential(u: float, mean: float) -> float:
+    return -mean * math.log1p(-u)

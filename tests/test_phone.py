@@ -1,8 +1,10 @@
-"""The phone menu (PracticeConfig.phone_menu_seconds, the `no_phone_menu` plan) in the
-market: callers reach a person only after it, hang up in it with their hold patience, a
-caller judges the menu as waiting, the plan removes it, the report names it, and it
-moves no prospect. Its theory (the share who hang up, Erlang A for the rest) is checked
-on the M/M/c+M line in tests/test_mmc.py."""
+"""sim/model/phone.py: the phone line. The hold queue with its patience and the closed line,
+voicemail and the answering service's call-backs; the phone menu
+(PracticeConfig.phone_menu_seconds, the `no_phone_menu` plan): callers reach a person only
+after it, hang up in it with their hold patience, a caller judges the menu as waiting,
+the plan removes it, the report names it, and it moves no prospect. The line's theory
+(Erlang A, and the share who hang up in a menu) is checked on the M/M/c+M line in
+tests/test_mmc.py."""
 
 from __future__ import annotations
 
@@ -15,12 +17,25 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from test_practice import EPS, coordinator, inside, market, opening_windows, simulate, staff_windows
 
 import sim
 from sim.analysis import practice_words as words
 from sim.analysis import report
 from sim.analysis.tables import RunResult, hung_up_in_menu
-from sim.config import ConfigError, apply_plan
+from sim.config import (
+    WEEKDAYS,
+    AnsweringServiceConfig,
+    Channel,
+    Config,
+    ConfigError,
+    HoursConfig,
+    PracticeConfig,
+    Role,
+    ServiceHours,
+    ShiftConfig,
+    apply_plan,
+)
 from sim.config_files import load_plan
 from sim.model import LeadMarket
 from sim.model import experience as exp
@@ -166,9 +181,112 @@ def test_the_report_names_the_menu():
     (["plan=no_phone_menu", "plan.phone_menu_seconds=-1"], "plan.phone_menu_seconds"),
     (["scenario=mmc", "scenario.phone_menu_seconds=-1"], "scenario.phone_menu_seconds"),
 ])
+
+
 def test_a_negative_menu_is_refused_in_one_line(overrides, key):
     with pytest.raises(ConfigError) as err:
         sim.load_config(overrides)
     message = str(err.value)
     assert "\n" not in message and message.startswith(f"{key}: ")
     assert "a number >= 0" in message
+
+
+def front_desk(**kw) -> PracticeConfig:
+    """Phone only; one receptionist on weekdays 9-17 who also serves patients."""
+    p = PracticeConfig(channels=[Channel.phone], patient_share=0.3, **kw)
+    p.roster = [ShiftConfig(days=list(WEEKDAYS), start="09:00", end="17:00",
+                            role=Role.front_desk, staff=1)]
+    p.opening_hours = [HoursConfig(days=list(WEEKDAYS), start="09:00", end="17:00")]
+    return p
+
+
+def phone_market(desk: PracticeConfig, seed: int) -> tuple[Config, LeadMarket, RunResult]:
+    cfg = market({"desk": desk, "rival": coordinator()}, days=7, seed=seed, per_day=80.0,
+                 channels=["phone"], activity=True)
+    model, res = simulate(cfg, summary=True)
+    return cfg, model, res
+
+
+def binomial_ok(hits: int, n: int, p: float, z: float = 4.5) -> bool:
+    return abs(hits - n * p) <= z * math.sqrt(n * p * (1 - p)) + 1
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_phone_hold_queue_patience_and_the_closed_line(seed):
+    cfg, model, res = phone_market(front_desk(), seed)
+    share = cfg.prospect.voicemail_share
+    patience = {q.inquiry_id: q.patience for q in model.inquiries}
+    q = res.inquiries.set_index("inquiry_id")
+    q = q[q["practice"] == "desk"]
+    pat = q.index.map(patience).to_numpy()
+    shifts = staff_windows(cfg, "desk")["desk.front_desk.1"][1]
+    closed = ~np.array([inside(shifts, t) for t in q["arrived_at"]])
+    assert closed.sum() > 50 and (~closed).sum() > 200
+
+    # callers who find the practice closed are not abandoned: no hold, a voicemail or nothing
+    c = q[closed]
+    assert not c["abandoned"].any()
+    assert (c["hold_minutes"] == 0).all()
+    assert (c.loc[~c["voicemail"], "outcome"] == "unanswered").all()
+    assert c.loc[~c["voicemail"], "answered_at"].isna().all()
+    called_back = c[c["voicemail"] & c["answered_at"].notna()]
+    assert all(inside(shifts, t) for t in called_back["answered_at"])
+    assert (called_back["first_attempt_at"] == called_back["answered_at"]).all()
+    # a voicemail is always returned, unless the prospect booked elsewhere first
+    assert (c.loc[c["voicemail"] & c["answered_at"].isna(), "outcome"]
+            == "lost_to_competitor").all()
+    assert binomial_ok(int(c["voicemail"].sum()), len(c), share)
+
+    # every call that rang while open has a hold time, never longer than the patience
+    o, o_pat = q[~closed], pat[~closed]
+    assert o["hold_minutes"].notna().all(), "a call with no hold time"
+    assert (o["hold_minutes"].to_numpy() <= o_pat + EPS).all()
+    # abandoned callers waited exactly their patience, and were not picked up live
+    ab = o["abandoned"].to_numpy()
+    assert ab.sum() > 10
+    assert np.allclose(o.loc[ab, "hold_minutes"], o_pat[ab])
+    live = (o["answered_at"].notna() & o["first_attempt_at"].isna()).to_numpy()
+    assert not (live & ab).any()
+    assert np.allclose(o.loc[live, "answered_at"] - o.loc[live, "arrived_at"],
+                       o.loc[live, "hold_minutes"])
+    assert (o.loc[live, "hold_minutes"].to_numpy() < o_pat[live]).all()
+    # a caller whose patience ran out before anyone picked up abandoned (not silently lost)
+    ran_out = (o["hold_minutes"].to_numpy() >= o_pat - EPS)
+    assert (ran_out == ab).all()
+    # a share of those who hang up leave a voicemail, which is called back
+    assert binomial_ok(int(o.loc[ab, "voicemail"].sum()), int(ab.sum()), share)
+    vm = o[o["abandoned"] & o["voicemail"]]
+    back = vm["first_attempt_at"].notna()
+    assert (vm.loc[~back, "outcome"] == "lost_to_competitor").all()
+    assert (vm.loc[back, "first_attempt_at"]
+            >= vm.loc[back, "arrived_at"] + vm.loc[back, "hold_minutes"] - EPS).all()
+    assert (o.loc[o["abandoned"] & ~o["voicemail"], "outcome"] == "abandoned").all()
+
+
+@pytest.mark.parametrize("hours", [ServiceHours.after_hours, ServiceHours.always])
+def test_answering_service_takes_calls_and_the_practice_calls_back(hours):
+    desk = front_desk(answering_service=AnsweringServiceConfig(enabled=True, hours=hours))
+    cfg, model, res = phone_market(desk, seed=3)
+    q = res.inquiries
+    q = q[q["practice"] == "desk"]
+    svc = q[q["service_answered"]]
+    assert len(svc) > 20
+    assert res.summary["practices.desk.service_calls"] == len(svc)
+    opening = opening_windows(cfg, "desk")
+    if hours == ServiceHours.after_hours:
+        assert not any(inside(opening, t) for t in svc["answered_at"])
+        # the line is never closed: every caller is picked up or hangs up on hold
+        assert (q["answered_at"].notna() | q["abandoned"]
+                | (q["outcome"] == "lost_to_competitor")).all()
+    # the service answers but is no contact: the practice calls back and makes contact
+    assert (svc["hold_minutes"] == svc["answered_at"] - svc["arrived_at"]).all()
+    back = svc["first_attempt_at"].notna()
+    assert (svc.loc[~back, "outcome"] == "lost_to_competitor").all()
+    assert back.mean() > 0.5
+    assert (svc.loc[back, "first_attempt_at"] > svc.loc[back, "answered_at"]).all()
+    assert (svc.loc[back, "attempts"] >= 1).all()
+    shifts = staff_windows(cfg, "desk")["desk.front_desk.1"][1]
+    assert all(inside(shifts, t) for t in svc.loc[back, "first_attempt_at"])
+    reached = svc["contacted_at"].notna()
+    assert (svc.loc[reached, "contacted_at"] >= svc.loc[reached, "first_attempt_at"]).all()
+    assert (svc.loc[~reached, "outcome"] != "booked").all()

@@ -1,0 +1,107 @@
+"""The phone line of a practice: the phone menu, the hold queue, abandonment, voicemail.
+
+Phone is synchronous. A call is answered at once if someone who takes calls is free;
+otherwise the caller waits on hold with an exponential patience. Patience is checked
+lazily, when a staff member next takes a caller off the queue: a caller whose patience
+ran out before that moment has abandoned at arrival + patience. For a first-come-first-
+served queue this gives exactly the same served / abandoned split and the same times as
+a timer per caller (the textbook `request | timeout`), at no event cost per caller; it is
+the M/M/c+M (Erlang A) model the tests compare against. A caller who hangs up, or finds
+nobody on duty, may leave a voicemail that becomes a call-back task.
+
+A phone menu of m minutes (`phone_menu_seconds`) plays before all of that. The caller's
+patience runs from the start of the call: one with patience p <= m hangs up in the menu
+at arrival + p (abandoned, as on hold: perhaps a voicemail); the others reach the line at
+arrival + m with p - m left for the hold queue, which is then checked lazily as above.
+That is one timer per call while a menu plays (at arrival + min(p, m)), and none without
+one: a caller must reach the line at the menu's end to take their place in it, and a
+hang-up in the menu cannot be settled earlier, since the prospect may book elsewhere
+before it. With exponential patience of mean T, a share 1 - exp(-m / T) hang up in the
+menu, and the others reach the line as a Poisson stream of rate lambda exp(-m / T) with
+patience again exponential of mean T: Erlang A with that rate, shifted by m.
+
+The hold queue itself is `Practice.hold` (a deque); staff take callers off it in
+`Practice.next_work`, where the lazy patience check is made (`_abandon`), and a caller
+still on it when the prospect books elsewhere is settled in `Practice.close`.
+"""
+
+from __future__ import annotations
+
+from .inquiry import ABANDONED, IN_MENU, ON_HOLD, UNANSWERED
+
+
+class PhoneLine:
+    """The phone side of a `Practice` (a mixin: it uses the practice's clock, policy, idle
+    staff, hold queue and counters, and its `close` and `schedule_first_response`)."""
+
+    __slots__ = ()
+
+    def receive_call(self, inq) -> None:
+        """A live call: picked up now, put on hold, or met by a closed line."""
+        inq.state = ON_HOLD
+        now = inq.due = self.env.now
+        if not self.policy.answer_live_calls:
+            self._line_closed(inq)
+            return
+        staff = self._take_idle(now, None)
+        if staff is None:  # the outside answering service, if it is on
+            for service in self.idle_service:
+                if service.shift_end > now:
+                    self.idle_service.remove(service)
+                    staff = service
+                    break
+        if staff is not None:
+            staff.start_now(inq)
+            return
+        if self.phone_on_shift > 0:
+            self.hold.append(inq)
+        else:
+            self._line_closed(inq)
+
+    def _start_menu(self, inq) -> None:
+        """A call starts with the phone menu: its end, or the caller's hang-up in it."""
+        inq.state = IN_MENU
+        menu, patience = self.menu_minutes, inq.patience
+        self.env.call_in(patience if patience <= menu else menu, self._on_menu_over, inq)
+
+    def _menu_over(self, inq) -> None:
+        """The caller hangs up in the menu, or reaches the line with the rest of their
+        patience (nothing, if they booked elsewhere meanwhile)."""
+        if inq.outcome is not None:
+            return
+        menu = self.menu_minutes
+        if inq.patience <= menu:
+            now = self.env.now
+            inq.menu_minutes = inq.patience
+            inq.abandoned = True
+            inq.abandoned_at = now
+            inq.hold_minutes = 0.0
+            self.n_abandoned += 1
+            self._voicemail_or_close(inq, now, ABANDONED)
+            return
+        inq.menu_minutes = menu
+        inq.patience -= menu  # what is left for the hold queue
+        self.receive_call(inq)
+
+    def _line_closed(self, inq) -> None:
+        inq.hold_minutes = 0.0
+        self._voicemail_or_close(inq, self.env.now, UNANSWERED)
+
+    def _voicemail_or_close(self, inq, at: float, outcome: str) -> None:
+        if inq.u_voicemail < self.voicemail_share:
+            inq.voicemail = True
+            if self.policy.return_voicemails:
+                self.schedule_first_response(inq, at)
+                return
+        if self.policy.return_missed_calls:
+            self.schedule_first_response(inq, at)
+            return
+        self.close(inq, outcome)
+
+    def _abandon(self, inq) -> None:
+        """The caller's patience ran out on hold (found when dequeued)."""
+        inq.abandoned = True
+        inq.abandoned_at = inq.due + inq.patience
+        inq.hold_minutes = inq.patience
+        self.n_abandoned += 1
+        self._voicemail_or_close(inq, inq.abandoned_at, ABANDONED)
