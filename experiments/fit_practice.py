@@ -70,8 +70,9 @@ def _int(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def settings_from(cfg) -> Settings:
-    """The app's settings, checked (ConfigError: one line)."""
+def settings_from(cfg, require: bool = True) -> Settings:
+    """The app's settings, checked (ConfigError: one line). `require=False` (for `--help`)
+    checks the values given but not that the exports and the name are there."""
     from omegaconf import OmegaConf
 
     from sim import ConfigError
@@ -82,24 +83,25 @@ def settings_from(cfg) -> Settings:
     for key in raw:
         if key not in SETTINGS:
             raise ConfigError(f"{key}: unknown key (allowed: {', '.join(SETTINGS)})")
-    if not raw["calls"] and not raw["leads"]:
+    if require and not raw["calls"] and not raw["leads"]:
         raise ConfigError("calls, leads: no export given (allowed: calls=FILE and/or "
                           "leads=FILE: a call log, an inquiry export, or both)")
     name = raw["name"]
-    if not name:
+    if not name and require:
         raise ConfigError("name: missing (allowed: a name for the fitted practice, e.g. "
                           "name=my_practice; it becomes practice/NAME.yaml in your config "
                           "folder)")
-    name = str(name)
-    if not NAME.match(name):
-        _fail("name", name, "letters, digits, _ and - (a config file's name)")
-    if (CONFIG_DIR / "practice" / f"{name}.yaml").exists():
-        _fail("name", name, "a name that is not a shipped practice (a shipped file of the "
-              "same name would hide yours)")
-    target = user_config_dir() / "practice" / f"{name}.yaml"
-    if target.exists() and not raw["overwrite"]:
-        raise ConfigError(f"name: {target} exists (allowed: another name, or overwrite=true "
-                          "to replace it)")
+    if name:  # --help before a name is given still checks the other values
+        name = str(name)
+        if not NAME.match(name):
+            _fail("name", name, "letters, digits, _ and - (a config file's name)")
+        if (CONFIG_DIR / "practice" / f"{name}.yaml").exists():
+            _fail("name", name, "a name that is not a shipped practice (a shipped file of "
+                  "the same name would hide yours)")
+        target = user_config_dir() / "practice" / f"{name}.yaml"
+        if target.exists() and not raw["overwrite"]:
+            raise ConfigError(f"name: {target} exists (allowed: another name, or "
+                              "overwrite=true to replace it)")
     columns = raw["columns"]
     columns = [columns] if isinstance(columns, str) else list(columns or ["generic"])
     share = raw["max_bad_share"]
@@ -164,6 +166,18 @@ def check(cfg) -> None:
 
         load_config(s.sim_overrides)
     read_and_fit(s)
+
+
+def check_given(cfg) -> None:
+    """`--help`'s check: the values given are checked as a run checks them, but the exports
+    and the name a run needs are not missing yet (`leadsim fit --help` shows the settings)."""
+    s = settings_from(cfg, require=False)
+    if s.sim_overrides:
+        from sim import load_config
+
+        load_config(s.sim_overrides)
+    if (s.calls or s.leads) and s.name:
+        read_and_fit(s)
 
 
 # --------------------------------------------------------------------------- the run
@@ -309,7 +323,8 @@ def main() -> None:
     from sim.hydra_support import ensure_registered, preflight
 
     precheck(sys.argv[1:])
-    preflight(sys.argv[1:], "fit_practice", check)
+    asks_help = any(a in ("--help", "-h") for a in sys.argv[1:])
+    preflight(sys.argv[1:], "fit_practice", check_given if asks_help else check)
     ensure_registered()
     from sim.sweeps import run_app
 

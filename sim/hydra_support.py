@@ -81,11 +81,23 @@ def hydra_message(exc: BaseException, overrides: list[str] | None = None) -> str
     if missing:
         group, _, option = missing.group(1).rpartition("/")
         options = re.findall(r"^\s+(\S+)\s*$", text, flags=re.M)
-        allowed = ", ".join(options) if options else "see configs/" + group
-        # Name the key as typed (`practice@practices.alpha`), not just the group.
+        # Name the key as typed (`practice@practices.alpha`), not just the group; a path
+        # as the option (`plan=/x/mine.yaml`) is the whole value, not `plan//x` + `mine.yaml`
         typed = [o.split("=", 1) for o in overrides or () if "=" in o]
+        for k, v in typed:
+            k = k.lstrip("+~")
+            if missing.group(1) == f"{k.split('@')[0]}/{v}":
+                group, option = k.split("@")[0], v
+                break
+        allowed = ", ".join(options) if options else "see configs/" + group
         key = next((k.lstrip("+~") for k, v in typed
                     if k.lstrip("+~").split("@")[0] == group and v == option), group or option)
+        if "/" in option or option.endswith(".yaml"):
+            from .paths import user_config_dir
+
+            return (f"{key}: '{option}' is a path; a config group takes a name (allowed: "
+                    f"{allowed}, or a file of yours put in {user_config_dir() / group}/ "
+                    f"and given by its name)")
         return f"{key}: unknown option '{option}' (allowed: {allowed})"
     yaml_error = _yaml_error(exc)
     if yaml_error:
@@ -138,6 +150,10 @@ def hydra_message(exc: BaseException, overrides: list[str] | None = None) -> str
         if merged:
             return f"{merged}{where}"
     override = re.search(r"override '?([^' ]+?)'?(?:\.|$)", text.splitlines()[0])
+    meant = re.search(r"Did you mean to override one of (.+?)\?", text)
+    if override and meant:  # `practice=X` where the config has practice@practices.<slot>
+        return (f"{override.group(1)}: not a group of this command's config (allowed: "
+                f"{meant.group(1)}, e.g. {meant.group(1).split(',')[0]}=NAME)")
     if override:
         return f"{override.group(1)}: {detail}"
     return one_line(exc)

@@ -117,3 +117,18 @@ def test_the_command_line_prints_the_line_and_writes_nothing(run_cli, list_files
     assert proc.returncode == 2
     assert proc.stderr.strip() == line and proc.stdout == ""
     assert list_files(proc.cwd) == []
+
+
+def test_a_path_as_a_group_option_is_named_whole():
+    """It was `plan//tmp/x: unknown option 'mine.yaml'`: Hydra's missing config split at the
+    last slash."""
+    line = line_of(lambda: sim.load_config(["plan=/tmp/x/mine.yaml"]))
+    assert line.startswith("plan: '/tmp/x/mine.yaml' is a path; a config group takes a name"), line
+    assert "saturday_shift" in line and "plan/" in line
+
+
+def test_a_group_that_lives_in_slots_names_the_slots():
+    """It was `practice: Could not override 'practice'.`, with no hint of the slots."""
+    line = line_of(lambda: sim.load_config(["practice=solo_front_desk"]))
+    assert line.startswith("practice: not a group of this command's config"), line
+    assert "practice@practices.alpha" in line

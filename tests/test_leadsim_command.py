@@ -42,6 +42,8 @@ def test_an_unknown_command_is_one_line_naming_the_allowed(run_cli, list_files):
                                      "target.service_level=0.8"]),
     ("speed-to-lead", "speed_to_lead", ["replications=4", "focal.staff=12",
                                         "market.days=42"]),
+    # it refused its own --help: no export given, exit 2
+    ("fit", "fit_practice", ["calls=null", "name=null", "max_bad_share=0.01"]),
 ])
 def test_each_app_help_shows_its_own_settings(run_cli, list_files, command, config, keys):
     proc = leadsim(run_cli, command, "--help")
@@ -52,6 +54,13 @@ def test_each_app_help_shows_its_own_settings(run_cli, list_files, command, conf
         assert f"  {key} " in out, key
     assert "Traceback" not in out + proc.stderr
     assert list_files(proc.cwd) == []
+
+
+def test_fit_help_checks_the_values_given(run_cli, list_files):
+    """Without an export or a name --help shows the settings; a bad value is still refused."""
+    proc = leadsim(run_cli, "fit", "--help", "max_bad_share=-1")
+    assert proc.returncode == 2
+    assert_clean_failure(proc, "max_bad_share", list_files)
 
 
 def test_compare_help_says_where_market_settings_go(run_cli):
