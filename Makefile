@@ -50,7 +50,7 @@ docs-build: $(STAMP_TEST)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
 
 test: lint docs-build
-	$(BIN)/python -m pytest -n auto -q $(ARGS)
+	$(BIN)/python -m pytest -n auto -q --durations=15 $(ARGS)
 
 docs: $(STAMP_TEST)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
