@@ -120,7 +120,7 @@ class RunResult:
         staff = pd.DataFrame(records["staff"])
         daily = _daily_table(records["daily"])
         summary = summarise(records, inquiries, prospects, staff)
-        summary.update(nurture.summary_metrics(records, inquiries, prospects, summary))
+        summary.update(nurture.summary_metrics(records, inquiries, prospects))
         if records["kind"] == "mmc" and scenario is not None:
             summary.update(mmc_summary(inquiries, staff, records, scenario))
         extra, prospects = reputation.tidy(records.get("tables", {}), inquiries, prospects)
