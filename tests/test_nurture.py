@@ -256,6 +256,8 @@ def test_the_plan_adds_the_programme_its_fee_and_nothing_else():
 
 def test_the_fee_is_in_the_staffing_cost():
     r = _run()
+    assert r.summary["market.nurture_fees"] == pytest.approx(
+        sum(r.summary[f"practices.{slot}.nurture_fees"] for slot in SLOTS))
     for slot in SLOTS:
         fee = r.summary[f"practices.{slot}.nurture_fees"]
         assert fee == pytest.approx(100.0 * DAYS / DAYS_PER_MONTH)
