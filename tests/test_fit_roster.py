@@ -4,8 +4,6 @@ calls always has someone on it, even when they answer too rarely for the usual r
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -13,8 +11,8 @@ from experiments.make_fit_examples import HARBOUR
 from sim.fit import roster
 from sim.fit.mapping import load_mapping
 from sim.fit.readers import read_table
+from sim.paths import EXAMPLES_DIR
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 MONDAY = pd.Timestamp("2025-03-03")
 WEEKS = 13
 
