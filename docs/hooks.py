@@ -226,6 +226,8 @@ def _compare_outputs(stats) -> list[str]:
 
 
 COMPARE_ONLY = {
+    "net_with_nurture_list": "`net` + `nurture_pending_value`: the net with the expected value "
+                             "of the nurture list still waiting at the end",
     "never_answered_share": "share of the focal practice's inquiries never answered",
     "phone_calls": "its phone inquiries",
     "phone_answered_within_target": "share of calls answered within the target "
