@@ -1229,12 +1229,14 @@ def _key_path(node: Any, owner: type, key: str, path: str = "") -> str:
     path with a trailing dot, as the messages print it); '' if not found."""
     from omegaconf import DictConfig, ListConfig, OmegaConf
 
+    from .omegaconf_adapter import list_items
+
     if isinstance(node, DictConfig):
         if OmegaConf.get_type(node) is owner and key in node:
             return path
         items = node.items_ex(resolve=False)
     elif isinstance(node, ListConfig):
-        items = enumerate(node._iter_ex(resolve=False))
+        items = enumerate(list_items(node))
     else:
         return ""
     for k, child in items:

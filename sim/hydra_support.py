@@ -700,8 +700,9 @@ class _JobReference:
     def job_config(self, parsed: list, plain: list):
         """The config of a job with the same choices and `plain` values (from
         `_OverrideSorter.plain`), or None when only Hydra can say."""
-        from hydra._internal.config_loader_impl import get_overrides_dirname
         from omegaconf import open_dict
+
+        from .hydra_adapter import overrides_dirname
 
         if [o.get_key_element() for o in parsed] != self.keys:
             return None  # other keys, or in another order: compose
@@ -716,8 +717,8 @@ class _JobReference:
         job = cfg.hydra.job
         with open_dict(cfg.hydra):
             cfg.hydra.overrides.task = [o.input_line for o in app]
-            job.override_dirname = get_overrides_dirname(
-                overrides=app, kv_sep=job.config.override_dirname.kv_sep,
+            job.override_dirname = overrides_dirname(
+                app, kv_sep=job.config.override_dirname.kv_sep,
                 item_sep=job.config.override_dirname.item_sep,
                 exclude_keys=job.config.override_dirname.exclude_keys)
         return cfg
@@ -733,18 +734,15 @@ def _config_loader(config_name: str):
     (`hydra.searchpath`, e.g. pkg://experiments for the example sweeps): what a glob sweep
     needs to list a group's options before Hydra itself starts."""
     import yaml
-    from hydra._internal.config_loader_impl import ConfigLoaderImpl
-    from hydra._internal.utils import create_config_search_path
 
-    search_path = create_config_search_path(config_dir())
+    from .hydra_adapter import config_loader
+
     try:
         primary = yaml.safe_load((Path(config_dir()) / f"{config_name}.yaml").read_text())
         extra = (primary or {}).get("hydra", {}).get("searchpath", []) or []
     except (OSError, yaml.YAMLError, AttributeError):
         extra = []
-    for entry in extra:
-        search_path.append("leadsim", str(entry))
-    return ConfigLoaderImpl(config_search_path=search_path)
+    return config_loader(config_dir(), extra)
 
 
 def _hydra_settings(overrides: list[str]) -> list[str]:
@@ -822,8 +820,8 @@ def _check_config_name(argv: list[str]) -> None:
             raise SystemExit(2)
 
 
-# Hydra's command-line flags (hydra/_internal/utils.py get_args_parser): the long name, and
-# whether a value follows ("?": an optional one, from the listed choices)
+# Hydra's command-line flags: the long name, and whether a value follows ("?": an optional
+# one, from the listed choices); tests/test_hydra_adapter.py checks them against Hydra's
 _FLAGS = {"--help": 0, "--hydra-help": 0, "--version": 0, "--cfg": 1, "--resolve": 0,
           "--package": 1, "--run": 0, "--multirun": 0, "--shell-completion": 0,
           "--config-path": 1, "--config-name": 1, "--config-dir": 1,
@@ -905,19 +903,10 @@ def give_mode(mode, config_name: str, overrides: list[str]) -> None:
     (`Hydra.get_mode`), then composes it again for the run. preflight has just composed
     the same command line, so its `hydra.mode` is given instead: a third of a second of
     every `leadsim run`. Only for exactly this config and these overrides; any other call
-    asks Hydra (tests/test_startup.py)."""
-    from hydra._internal.hydra import Hydra
+    asks Hydra (tests/test_startup.py; the patch: sim.hydra_adapter.give_mode)."""
+    from .hydra_adapter import give_mode as patch
 
-    original = getattr(Hydra.get_mode, "__wrapped__", Hydra.get_mode)
-    expected = (config_name, list(overrides))
-
-    def get_mode(self, config_name, overrides):
-        if (config_name, list(overrides)) == expected:
-            return mode
-        return original(self, config_name, overrides)
-
-    get_mode.__wrapped__ = original
-    Hydra.get_mode = get_mode
+    patch(mode, config_name, overrides)
 
 
 def preflight(argv: list[str], config_name: str, check: Callable | None = None) -> None:

@@ -50,6 +50,7 @@ from typing import Any
 from hydra.experimental.callback import Callback
 
 from .fileio import write_atomic
+from .hydra_adapter import BASIC_SWEEPER, job_error
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,6 @@ TABLE = "sweep.parquet"
 FAILURES = "sweep_failures.csv"
 FAIL_ENV = "LEADSIM_FAIL_JOB"
 OVERRIDES_ATTR = "leadsim_overrides"  # sweep.parquet's attrs: its override columns
-BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 # leadsim's sweeper (hydra_plugins/leadsim_sweeper) expands a sweep as BasicSweeper does
 LEADSIM_SWEEPER = "hydra_plugins.leadsim_sweeper.leadsim_sweeper.LeadsimSweeper"
 
@@ -362,7 +362,7 @@ class SweepCallback(Callback):
             choices = config.hydra.runtime.get("choices") or {}
             record_done(out, num, overrides, None, effective_values(config, overrides, choices))
         elif job_return.status == JobStatus.FAILED:
-            error = record_failed(out, num, overrides, job_return._return_value)
+            error = record_failed(out, num, overrides, job_error(job_return))
             job_return.status = JobStatus.COMPLETED
             job_return.return_value = {"failed": error}
 
@@ -437,10 +437,10 @@ def expected_jobs(config) -> list[list[str]] | None:
     in job order. None for other sweepers (then every job folder under the sweep folder is
     reported)."""
     try:
-        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
         from hydra.core.override_parser.overrides_parser import OverridesParser
         from omegaconf import OmegaConf
 
+        from .hydra_adapter import sweep_jobs
         from .hydra_support import _config_loader, config_sweep
 
         sweeper = config.hydra.sweeper
@@ -453,7 +453,7 @@ def expected_jobs(config) -> list[list[str]] | None:
         # a glob() sweep lists a config group's options: it needs the app's config loader
         loader = _config_loader(str(config.hydra.job.config_name))
         parsed = OverridesParser.create(config_loader=loader).parse_overrides(args)
-        return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+        return sweep_jobs(parsed)
     except Exception as exc:  # a sweeper we cannot expand: report every job folder found
         log.debug("could not expand the sweep: %s", exc)
         return None

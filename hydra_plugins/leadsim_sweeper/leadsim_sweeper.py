@@ -20,8 +20,10 @@ own validation (`check`, by default `sim.config.to_config`), so a bad value in a
 config-file sweep (`+sweeps=...`) is refused, in one line naming the key, before any job
 runs.
 
-Nothing of leadsim is imported until a sweep is checked: Hydra imports this module at
-every start, workers included.
+Hydra imports this module at every start, workers included: it imports only
+sim.hydra_adapter (Hydra's private parts, here the base class), which imports none of
+leadsim's modules but the package itself (which every leadsim app imports anyway); the
+rest of leadsim is imported when a sweep is checked.
 """
 
 from __future__ import annotations
@@ -30,13 +32,14 @@ import logging
 import time
 from collections.abc import Sequence
 
-from hydra._internal.core_plugins import basic_sweeper
 from hydra.errors import ConfigCompositionException
+
+from sim.hydra_adapter import BasicSweeper
 
 log = logging.getLogger(__name__)
 
 
-class LeadsimSweeper(basic_sweeper.BasicSweeper):
+class LeadsimSweeper(BasicSweeper):
     """BasicSweeper whose check of a batch composes only a few of its jobs."""
 
     def __init__(self, max_batch_size: int | None = None,
