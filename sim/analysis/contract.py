@@ -16,8 +16,9 @@ FILES = {
     "config.yaml": "the fully resolved configuration: rerun anything from it (Hydra's own "
                    "copy, with the overrides, is in `.hydra/`)",
     "summary.json": "market-wide and per-practice metrics, flat keys (below)",
-    "run.log": "what the run printed, with times (written by `leadsim run`, not by "
-               "`RunResult.save`)",
+    "run.log": "Hydra's log file of the run: messages logged while it ran, such as "
+               "warnings (often empty: the tables print to the screen); written by "
+               "`leadsim run`, not by `RunResult.save`",
     "inquiries.parquet": "one row per inquiry (a prospect contacting one practice)",
     "prospects.parquet": "one row per prospect",
     "daily.parquet": "one row per practice per day (Mesa's DataCollector)",
