@@ -156,10 +156,9 @@ def leadsim_run(cfg) -> dict:
 
 def leadsim_simulate(cfg) -> dict:
     """The simulation alone: build the model, run it, hand over its records (no pandas)."""
-    from sim.config import to_config
-    from sim.model import LeadMarket
+    import sim
 
-    model = LeadMarket(to_config(cfg))
+    model = sim.build_model(cfg)
     model.run()
     records = model.records()
     return {"customers": len(records["prospects"]["prospect_id"]) or len(model.inquiries),
@@ -169,13 +168,13 @@ def leadsim_simulate(cfg) -> dict:
 def leadsim_held(cfg) -> tuple[dict, int]:
     """The same run in its two halves: what the model holds when the simulation ends
     (traced bytes), then the tables. Must be called with tracemalloc running."""
+    import sim
     from sim.analysis.tables import RunResult
     from sim.config import to_config
-    from sim.model import LeadMarket
 
     cfg = to_config(cfg)
     before = tracemalloc.get_traced_memory()[0]
-    model = LeadMarket(cfg)
+    model = sim.build_model(cfg)
     model.run()
     held = tracemalloc.get_traced_memory()[0] - before
     result = RunResult.from_records(model.records(), scenario=asdict(cfg.scenario))

@@ -228,7 +228,7 @@ def vector_to_curves(x: np.ndarray) -> tuple[CurveConfig, CurveConfig]:
 
 
 def curve_values(c: CurveConfig, t: np.ndarray) -> np.ndarray:
-    """The model's Curve (sim.model.prospect) on an array of minutes."""
+    """The model's Curve (sim/model/prospect.py) on an array of minutes."""
     t = np.maximum(t, 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
         slow = np.power(1.0 + t / c.tail_minutes, -c.tail_exponent)
@@ -242,8 +242,8 @@ def curve_values(c: CurveConfig, t: np.ndarray) -> np.ndarray:
 
 def duty_windows(practice_cfg, channel: str, horizon_days: int) -> np.ndarray:
     """Merged (start, end) minutes when somebody who works `channel` tasks is on duty."""
+    from sim.clock import merge_windows, weekly_windows
     from sim.config import staff_channels
-    from sim.model.clock import merge_windows, weekly_windows
 
     windows = []
     for line in practice_cfg.roster:
