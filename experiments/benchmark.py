@@ -61,6 +61,11 @@ judged by the same ratio.
 judged by seconds <= 0.5 and <= 1.5.
 `--profile` also writes `profile_mmc.prof` and `profile_market.prof` (cProfile,
 `python -m pstats`) and prints their top functions by own time.
+
+Over 300 lines for a reason: each case above is a measurement with its own setup (a
+textbook SimPy model as the floor, traced memory, fresh processes for start-up, sweeps in
+temporary folders) and the table judges every row by its target; a measurement is not
+library code, and the model is reached only through sim's API (sim.run, sim.build_model).
 """
 
 from __future__ import annotations

@@ -27,6 +27,12 @@ Writes into results/compare_staffing/<date>/<time>/:
                    the rostered hours a week and the nominal cost a month
 - report.html      one self-contained page for the practice manager (figures inside)
 - *.png            the report's figures
+
+Over 300 lines for a reason: the app's own settings (plans, practice, replications,
+target, ...) are checked here, each with its one-line error before anything runs, and
+`write_outputs` assembles the report's context from the runs. The analysis itself is
+library code: sim.analysis.staffing (rosters, the Erlang hint, a run's counts),
+sim.analysis.stats (intervals, the verdict), sim.analysis.report (the page).
 """
 
 from __future__ import annotations

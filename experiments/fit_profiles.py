@@ -42,6 +42,11 @@ MyMedLeads' "within 12 minutes" is the mean over 2, 6 and 10 min.
 
 A researcher's own figures: a YAML list of targets with the fields of `Target` (name,
 rate, a, b, measure, value, tolerance, bound), given with --targets.
+
+Over 300 lines for a reason: the method above is this fit's alone (a probe of the
+speed-to-lead design, the closed form of its rates, a least-squares fit corrected by
+simulation) and reads best as one piece beside its derivation; nothing else in leadsim
+calls it, so it stays out of the library. The week's windows come from sim/clock.py.
 """
 
 from __future__ import annotations
