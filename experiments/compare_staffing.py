@@ -73,12 +73,23 @@ METRICS = [
     ("new_reviews", "new_reviews"),
     ("mean_new_stars", "mean_new_stars"),
     ("referrals_generated", "referrals_generated"),
+    # nurture (sim/analysis/nurture.py): in summary.json only when a practice of the run
+    # has a programme; 0 when none has (nobody is on a list)
+    ("micro_conversions", "micro_conversions"),
+    ("nurture_returns", "nurture_returns"),
+    ("bookings_after_nurture", "bookings_after_nurture"),
+    ("nurture_pending", "nurture_pending"),
+    ("nurture_pending_value", "nurture_pending_value"),
 ]
+NURTURE_METRICS = ("micro_conversions", "nurture_returns", "bookings_after_nurture",
+                   "nurture_pending", "nurture_pending_value")
 PER_MONTH = ["revenue", "staffing_cost", "wages", "net", "bookings", "procedures",
-             "abandoned_calls", "unanswered", "new_reviews", "referrals_generated"]
+             "abandoned_calls", "unanswered", "new_reviews", "referrals_generated",
+             "micro_conversions", "bookings_after_nurture", "net_with_nurture_list"]
 # computed here from the focal practice's inquiries (not in summary.json)
 EXTRA_METRICS = ["never_answered_share", "phone_calls", "phone_answered_within_target",
-                 "phone_abandoned_share", "phone_menu_hangup_share", "unread_channel_share"]
+                 "phone_abandoned_share", "phone_menu_hangup_share", "unread_channel_share",
+                 "net_with_nurture_list"]
 # keys of `python -m sim` that the comparison sets itself: not allowed in sim_overrides
 OWN_KEYS = {"market.days": "use market_days=", "seed": "use seed=", "plan": "use plans=",
             "practice@practices.alpha": "use practice=",
@@ -250,7 +261,11 @@ def simulate(cfg, seed: int, within_minutes: float = 1 / 3) -> dict:
     metrics = {}
     for name, key in METRICS:
         v = s.get(prefix + key)
+        if v is None and name in NURTURE_METRICS and "market.micro_conversions" not in s:
+            v = 0.0  # no nurture programme in the run: nobody on a list
         metrics[name] = float(v) if v is not None else math.nan
+    # the gain of a nurture list lands months later: the net with the list's expected value
+    metrics["net_with_nurture_list"] = metrics["net"] + metrics["nurture_pending_value"]
     inq = result.inquiries[result.inquiries["practice"] == FOCAL]
     unread = unread_channels(cfg.practices[FOCAL])
     metrics["never_answered_share"] = 1.0 - metrics["answered_share"]
@@ -426,6 +441,7 @@ def write_outputs(out: Path, comp: Comparison, configs: dict, settings: dict) ->
         plan_channels=watched,
         plan_unread={p: unread_channels(focal[p]) for p in comp.plans},
         plan_menus={p: float(focal[p].phone_menu_seconds) for p in comp.plans},
+        plan_nurture={p: bool(focal[p].nurture.enabled) for p in comp.plans},
         all_channels=list(CHANNELS),
         sim_overrides=settings["sim_overrides"],
         seconds=comp.seconds,

@@ -21,11 +21,11 @@ from dataclasses import asdict
 from typing import Any
 
 from .config import Config, ConfigError, to_config
-from .paths import CONFIG_DIR, user_config_dir
+from .paths import CONFIG_DIR, EXAMPLES_DIR, user_config_dir
 from .replications import compare, replicate
 
 __all__ = ["Config", "ConfigError", "load_config", "run", "replicate", "compare",
-           "build_model", "arrival_profile", "CONFIG_DIR", "user_config_dir"]
+           "build_model", "arrival_profile", "CONFIG_DIR", "EXAMPLES_DIR", "user_config_dir"]
 __version__ = "0.1.0"
 
 

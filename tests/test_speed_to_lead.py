@@ -189,6 +189,7 @@ def test_command_line_writes_table_and_figure(run_cli):
     assert "contact_rate" in proc.stdout and "5 min vs 30 min" in proc.stdout
     assert f"figure: {runs[0]}" in proc.stdout or "speed_to_lead.png" in proc.stdout
     assert (runs[0] / ".hydra" / "config.yaml").is_file()
+    assert [p.name for p in runs[0].glob("*.log")] == ["speed-to-lead.log"]
 
 
 # --------------------------------------------------------------------------- headlines

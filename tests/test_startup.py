@@ -8,20 +8,11 @@ tests/test_mesa_import.py.)"""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 
-def python(code: str) -> str:
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout.strip()
-
-
-def test_the_command_listing_imports_none_of_the_stack():
+def test_the_command_listing_imports_none_of_the_stack(python):
     heavy = json.loads(python(
         "import sys, json; from sim.cli import usage; usage(); "
         "print(json.dumps([m for m in ('hydra', 'omegaconf', 'numpy', 'pandas', 'mesa', "

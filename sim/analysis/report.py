@@ -58,6 +58,7 @@ class ReportContext:
     # plan -> the channels on which nobody at the practice answers (sim.config.unread_channels)
     plan_unread: dict = field(default_factory=dict)
     plan_menus: dict = field(default_factory=dict)  # plan -> its phone menu, seconds (0: none)
+    plan_nurture: dict = field(default_factory=dict)  # plan -> it has a nurture programme
     all_channels: list = field(default_factory=list)  # every channel of the model
     sim_overrides: list = field(default_factory=list)
     seconds: float = 0.0
@@ -290,6 +291,10 @@ def patients_table(ctx: ReportContext) -> str:
     if any(m > 0 for m in ctx.plan_menus.values()):
         cols.insert(5, ("phone_menu_hangup_share", "Callers hanging up in the phone menu",
                         "pct", "mean"))
+    if any(ctx.plan_nurture.values()):
+        cols += [("micro_conversions_per_month", "Newsletter sign-ups (not ready yet)", 1,
+                  "diff"),
+                 ("bookings_after_nurture_per_month", "Booked after nurture", 1, "diff")]
     rep = [("new_reviews_per_month", "New reviews", 1, "diff"),
            ("mean_new_stars", "Stars of new reviews", 2, "diff"),
            ("referrals_generated_per_month", "Referrals", 1, "diff")]
@@ -436,6 +441,42 @@ def menu_line(ctx: ReportContext) -> str:
             "person.</p>")
 
 
+def nurture_line(ctx: ReportContext) -> str:
+    """What each plan's nurture programme did, and the value of its list still waiting at
+    the end (sim/analysis/nurture.py), with the net gain counting it."""
+    plans = [p for p, on in ctx.plan_nurture.items() if on]
+    if not plans:
+        return ""
+    base, level = ctx.plans[0], f"{ctx.confidence:.0%}"
+    parts = []
+    for p in plans:
+        def mean(metric: str, digits: int = 1, p=p) -> str:
+            return _num(_val(ctx, p, metric, "mean"), digits, sign=False)
+
+        text = (f"<b>{_e(p)}</b>: {mean('micro_conversions_per_month')} prospects a month "
+                "reached when no longer ready sign up for the newsletter; within the "
+                f"{ctx.days} days {mean('nurture_returns')} came back ready and "
+                f"{mean('bookings_after_nurture')} booked with the practice. At the end "
+                f"{mean('nurture_pending', 0)} were still on the list, worth about "
+                f"{_money_html(_val(ctx, p, 'nurture_pending_value', 'mean'), False)} in "
+                "expected fees")
+        r = _row(ctx, p, "net_with_nurture_list_per_month") if p != base else None
+        if r is not None and math.isfinite(r["diff_vs_baseline"]):
+            text += (f"; counting that value, the net gain is about "
+                     f"{_money_html(r['diff_vs_baseline'])} a month against <i>{_e(base)}</i> "
+                     f"({level} range {_money_html(r['ci_low'])} to "
+                     f"{_money_html(r['ci_high'])})")
+        parts.append(text)
+    return ("<p>Nurture (&ldquo;if they are not ready to commit, get the "
+            "micro-conversion&rdquo;): " + "; ".join(parts) + ". The gain of a nurture list "
+            "lands weeks to months after the first inquiry (a prospect comes back at one of "
+            "the touches, months later), so a comparison of "
+            f"{ctx.days} days counts only part of it in the net gain above: the list still "
+            "waiting is valued as its expected returns x the share of returns that booked x "
+            "what a booking is worth. Run longer (<code>market_days=365</code>) to see more "
+            "of it counted as bookings.</p>")
+
+
 def _sim_overrides(ctx: ReportContext, match) -> list[str]:
     """The comparison's extra settings (`sim_overrides`) whose key `match(key)` accepts."""
     return [o for o in ctx.sim_overrides if match(o.partition("=")[0].lstrip("+~"))]
@@ -557,7 +598,7 @@ def compared(ctx: ReportContext) -> str:
     return ("<h2>What was compared</h2>"
             f"<p>The practice, <b>{_e(ctx.practice_name)}</b>, as the baseline runs it "
             f"(from its configuration).{own}</p><ul>{words}</ul>"
-            + unread_line(ctx) + menu_line(ctx) +
+            + unread_line(ctx) + menu_line(ctx) + nurture_line(ctx) +
             "<p>Each plan as the change it makes to that baseline, with its rostered hours "
             "and nominal cost a month (wages for the rostered hours and monthly fees; "
             "per-call fees and the simulated cost are in the tables below):</p>"

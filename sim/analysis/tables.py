@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..fileio import write_atomic
-from . import columns, erlang, reputation
+from . import columns, erlang, nurture, reputation
 from .columns import count
 
 CHANNEL_ORDER = ["phone", "web_form", "email", "chat", "sms", "social_dm", "review_site"]
@@ -38,9 +38,10 @@ SHARES = {"answered_share": "inquiries", "contact_rate": "inquiries",
           "booking_rate": "inquiries", "conversion_rate": "inquiries",
           "utilisation": None, "lead_utilisation": None,
           "prospects_booked_share": "prospects", "bad_reviews_service_share": "new_bad_reviews",
-          "bad_experience_share": None, "p_wait": "callers", "p_abandon": "callers"}
+          "bad_experience_share": None, "p_wait": "callers", "p_abandon": "callers",
+          "nurture_booking_chance": "nurture_returns"}
 COST_PARTS = ("wages", "answering_service_fees", "auto_responder_fees", "unified_inbox_fees",
-              "service_calls")
+              "nurture_fees", "service_calls")
 
 
 def share_metrics(keys) -> dict[str, str | None]:
@@ -110,18 +111,20 @@ class RunResult:
              "abandoned": "bool", "voicemail": "bool", "service_answered": "bool",
              "arrived_at": "float64", "answered_at": "float64", "contacted_at": "float64",
              "acknowledged_at": "float64", "first_attempt_at": "float64",
-             "hold_minutes": "float64"},
+             "hold_minutes": "float64", "micro_converted": "bool"},
         )
         inquiries["first_response_minutes"] = inquiries["answered_at"] - inquiries["arrived_at"]
         prospects = columns.frame(
             records["prospects"],
             {"prospect_id": "int64", "n_practices": "int64", "arrived_at": "float64",
              "booked_at": "float64", "consultation_at": "float64", "showed": "bool",
-             "converted": "bool", "revenue": "float64"},
+             "converted": "bool", "revenue": "float64", "booked_after_nurture": "bool",
+             "nurture_of": "int64"},
         )
         staff = pd.DataFrame(records["staff"])
         daily = _daily_table(records["daily"])
         summary = summarise(records, inquiries, prospects, staff)
+        summary.update(nurture.summary_metrics(records, inquiries, prospects))
         if records["kind"] == "mmc" and scenario is not None:
             summary.update(mmc_summary(inquiries, staff, records, scenario))
         extra, prospects = reputation.tidy(records.get("tables", {}), inquiries, prospects)

@@ -51,6 +51,7 @@ class Inquiry:
         "abandoned",
         "voicemail",
         "service_answered",
+        "micro_converted",
         "outcome",
         "state",
         "due",
@@ -79,6 +80,7 @@ class Inquiry:
         self.abandoned = False
         self.voicemail = False
         self.service_answered = False
+        self.micro_converted = False  # joined this practice's nurture list (nurture.py)
         self.outcome = None
         self.state = 0
         self.due = arrived_at

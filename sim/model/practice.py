@@ -15,6 +15,9 @@ are mixins of `Practice`, so the methods keep their names and the hot path its c
 With a unified inbox (`unified_inbox.enabled`) the practice watches every message
 channel, and everyone who answers messages takes any of them (sim.config.staff_channels):
 one queue for the staff on shift, in the order of the practice's discipline.
+
+With a nurture programme (`nurture.enabled`) a prospect reached too late to book is
+offered a micro-conversion (nurture.py) before the inquiry closes.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from .inquiry import (
     NOT_REACHED,
     ON_HOLD,
     TASK,
+    TOO_LATE,
     UNANSWERED,
 )
 from .phone import PhoneLine
@@ -77,6 +81,7 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
         self.rating = float(cfg.reputation.rating)
         self.review_count = int(cfg.reputation.review_count)
         self.reputation = None  # PracticeReputation: badges, bad word (model/reputation.py)
+        self.nurture = None  # NurtureList with a nurture programme (model/nurture.py)
         # running totals (the daily table reads them)
         self.n_inquiries = 0
         self.n_answered = 0
@@ -337,6 +342,8 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
         outcome = prospect.reached(inq, now)
         if outcome == BOOKED:
             self._book(prospect, now)
+        elif outcome == TOO_LATE and self.nurture is not None:
+            self.model.nurture.offer(self, inq, prospect, now)  # not ready: nurture.py
         self.close(inq, outcome)
         if outcome == BOOKED:
             self.model.prospect_booked(prospect)

@@ -64,6 +64,13 @@ class Prospect(mesa.Agent):
     seed gives the same person whatever the practices do.
     """
 
+    # Nurture (nurture.py), set only when it happens: the practice whose micro-conversion
+    # they accepted, and for a prospect back from a list the practice that nurtured them
+    # and their prospect id when they first inquired.
+    micro_converted_with = None
+    nurtured_by = None
+    nurture_of = 0
+
     def __init__(self, model, arrived_at, channel, source, draws, referred_by=None):
         super().__init__(model)
         self.arrived_at = arrived_at
