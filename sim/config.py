@@ -9,7 +9,7 @@ object that `OmegaConf.to_object` returns.
 This module imports no Hydra at load time: the model reads these dataclasses and must stay
 free of the configuration system. `register_configs()` puts them in Hydra's ConfigStore.
 
-One module of about 1,300 lines on purpose: every key of the YAML files is declared here
+One module, long on purpose: every key of the YAML files is declared here
 with its comment (sim/describe.py reads them from this file's source for `--help` and the
 docs' reference), and each dataclass's checks sit in the validation section below, so a
 new key, its check and its documentation are one change in one file.

@@ -30,7 +30,7 @@ Test hook: `LEADSIM_FAIL_JOB` (comma-separated job numbers or overrides, e.g. `2
 `seed=3`) makes the matching jobs raise before they run; `kill:2` makes job 2's process
 die instead (SIGKILL, like the OS killing a worker). Tests use it; nobody else should.
 
-One module of about 640 lines on purpose: a job's markers (`_DONE`, `FAILED`), its key
+One module, long on purpose: a job's markers (`_DONE`, `FAILED`), its key
 (`job_key`) and the sweep's table are one protocol, the job writing what the table reads,
 so they change together; the two halves are marked (one job, the table).
 """
