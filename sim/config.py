@@ -1327,7 +1327,7 @@ def _typed(value: Any, hint: Any, key: str) -> Any:
     return value
 
 
-def _schema_type(key: str, root: Any = None) -> Any:
+def schema_type(key: str, root: Any = None) -> Any:
     """The schema's type at a dotted key below `root` (default: Config): `practices.alpha`
     -> PracticeConfig; None where the schema has no such key."""
     hint: Any = Config if root is None else root

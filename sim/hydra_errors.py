@@ -161,7 +161,7 @@ def _shape_wording(detail: str, key: str, cause: BaseException | None,
                 f"{config.settings_block(cls, key)})")
     if re.match(r"Invalid value assigned: \w+ is not a ListConfig, list or tuple", detail):
         given = _typed_value(key, overrides)
-        item = config._schema_type(_dotted(key) + ".0")
+        item = config.schema_type(_dotted(key) + ".0")
         one = "{...}" if isinstance(item, type) and is_dataclass(item) else given or "a, b"
         example = f"{name}=[{one}]" if given is not None else f"{name}: [{one}]"
         shown = f"{given!r} is" if given is not None else "one value is"
@@ -211,7 +211,7 @@ def _value_for_a_group(source: str, detail: str, overrides: list[str] | None) ->
         k, _, v = o.partition("=")
         if k.lstrip("+~").split("@")[0] == group and "@" in k and v == option:
             package = k.split("@", 1)[1]
-    found = _find_group_value(data, config._schema_type(package), cls, m.group(2))
+    found = _find_group_value(data, config.schema_type(package), cls, m.group(2))
     if found is None:
         return None
     key = f"{package}.{found}" if package and package != "_global_" else found
@@ -227,7 +227,7 @@ def _find_group_value(data: Any, schema: Any, cls: type, value: str) -> str | No
     if not isinstance(data, dict) or schema is None:
         return None
     for k, v in data.items():
-        child = config._schema_type(str(k), schema)
+        child = config.schema_type(str(k), schema)
         if child is cls and not isinstance(v, dict) and str(v) == value:
             return str(k)
         inner = _find_group_value(v, child, cls, value)
