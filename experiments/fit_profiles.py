@@ -42,6 +42,11 @@ MyMedLeads' "within 12 minutes" is the mean over 2, 6 and 10 min.
 
 A researcher's own figures: a YAML list of targets with the fields of `Target` (name,
 rate, a, b, measure, value, tolerance, bound), given with --targets.
+
+Over 300 lines for a reason: the method above is this fit's alone (a probe of the
+speed-to-lead design, the closed form of its rates, a least-squares fit corrected by
+simulation) and reads best as one piece beside its derivation; nothing else in leadsim
+calls it, so it stays out of the library. The week's windows come from sim/clock.py.
 """
 
 from __future__ import annotations
@@ -228,7 +233,7 @@ def vector_to_curves(x: np.ndarray) -> tuple[CurveConfig, CurveConfig]:
 
 
 def curve_values(c: CurveConfig, t: np.ndarray) -> np.ndarray:
-    """The model's Curve (sim.model.prospect) on an array of minutes."""
+    """The model's Curve (sim/model/prospect.py) on an array of minutes."""
     t = np.maximum(t, 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
         slow = np.power(1.0 + t / c.tail_minutes, -c.tail_exponent)
@@ -242,8 +247,8 @@ def curve_values(c: CurveConfig, t: np.ndarray) -> np.ndarray:
 
 def duty_windows(practice_cfg, channel: str, horizon_days: int) -> np.ndarray:
     """Merged (start, end) minutes when somebody who works `channel` tasks is on duty."""
+    from sim.clock import merge_windows, weekly_windows
     from sim.config import staff_channels
-    from sim.model.clock import merge_windows, weekly_windows
 
     windows = []
     for line in practice_cfg.roster:

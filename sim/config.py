@@ -8,6 +8,11 @@ object that `OmegaConf.to_object` returns.
 
 This module imports no Hydra at load time: the model reads these dataclasses and must stay
 free of the configuration system. `register_configs()` puts them in Hydra's ConfigStore.
+
+One module, long on purpose: every key of the YAML files is declared here
+with its comment (sim/describe.py reads them from this file's source for `--help` and the
+docs' reference), and each dataclass's checks sit in the validation section below, so a
+new key, its check and its documentation are one change in one file.
 """
 
 from __future__ import annotations
@@ -1322,7 +1327,7 @@ def _typed(value: Any, hint: Any, key: str) -> Any:
     return value
 
 
-def _schema_type(key: str, root: Any = None) -> Any:
+def schema_type(key: str, root: Any = None) -> Any:
     """The schema's type at a dotted key below `root` (default: Config): `practices.alpha`
     -> PracticeConfig; None where the schema has no such key."""
     hint: Any = Config if root is None else root

@@ -8,7 +8,7 @@ changes it (the pin is `hydra-core>=1.3.8,<1.4`):
 
 - `overrides_dirname`: Hydra's own rule for `hydra.job.override_dirname`
   (`hydra._internal.config_loader_impl.get_overrides_dirname`), so a job config copied
-  from another gets the name Hydra would give it (sim.hydra_support.JobConfigLoader).
+  from another gets the name Hydra would give it (sim.sweep_check.JobConfigLoader).
 - `config_loader`: a config loader over a search path before Hydra has started
   (`ConfigLoaderImpl`, `create_config_search_path`): listing a group's options for a
   `glob()` sweep or a `hydra/launcher=` choice, the app's config groups.

@@ -29,6 +29,10 @@ stops such a sweep before it starts, and `run_job` refuses a folder holding anot
 Test hook: `LEADSIM_FAIL_JOB` (comma-separated job numbers or overrides, e.g. `2` or
 `seed=3`) makes the matching jobs raise before they run; `kill:2` makes job 2's process
 die instead (SIGKILL, like the OS killing a worker). Tests use it; nobody else should.
+
+One module, long on purpose: a job's markers (`_DONE`, `FAILED`), its key
+(`job_key`) and the sweep's table are one protocol, the job writing what the table reads,
+so they change together; the two halves are marked (one job, the table).
 """
 
 from __future__ import annotations
@@ -194,7 +198,7 @@ def job_key(overrides: list[str], groups: frozenset[str] = frozenset()
     (`groups`: the app's config groups) and those that reach a key no other one reaches,
     sorted; then, in their order, those whose order can change the config: two that reach
     the same key (a key twice, `a` and `a.b`: Hydra sets them in order) and added groups."""
-    from .hydra_support import _overlap
+    from .sweep_check import keys_overlap
 
     ordered: set[int] = set()
     paths: dict[int, str] = {}  # what each override that sets a value reaches
@@ -206,7 +210,7 @@ def job_key(overrides: list[str], groups: frozenset[str] = frozenset()
         if key.startswith("+") and key.lstrip("+").split("@")[0] in groups:
             ordered.add(i)  # an added group (`+group@pkg=x`) is appended to the defaults in
             # command-line order, which can change the config (the practices' order)
-    ordered |= {i for i in paths for j in paths if i != j and _overlap([paths[i], paths[j]])}
+    ordered |= {i for i in paths for j in paths if i != j and keys_overlap([paths[i], paths[j]])}
     return (tuple(sorted(o for i, o in enumerate(overrides) if i not in ordered)),
             tuple(o for i, o in enumerate(overrides) if i in ordered))
 

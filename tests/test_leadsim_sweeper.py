@@ -13,7 +13,8 @@ from test_config import names_key
 
 from sim import CONFIG_DIR, sweeps
 from sim.hydra_adapter import configured_sweep, sweep_jobs
-from sim.hydra_support import SweepChecker, compose, ensure_registered
+from sim.hydra_support import compose, ensure_registered
+from sim.sweep_check import SweepChecker
 
 
 @pytest.fixture

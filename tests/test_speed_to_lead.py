@@ -22,7 +22,6 @@ from experiments.speed_to_lead import (
     run_experiment,
     scenario_config,
     simulate_inquiries,
-    wilson_interval,
 )
 from sim.config import Channel, Config, PracticeConfig, validate
 from sim.model import LeadMarket
@@ -111,22 +110,6 @@ def test_missed_calls_flag_calls_back_callers_without_voicemail():
     assert without.loc[~without["voicemail"], "first_attempt_at"].isna().all()
     assert with_flag["first_attempt_at"].notna().mean() > 0.95
     assert (with_flag["outcome"] != "unanswered").mean() > 0.95
-
-
-@pytest.mark.parametrize(("k", "n"), [(0, 10), (5, 10), (10, 10), (37, 1000), (990, 1000)])
-def test_wilson_interval_matches_the_score_test_inversion(k, n):
-    """The Wilson interval is the set of p the two-sided score test does not reject."""
-    low, high = wilson_interval(k, n)
-    z = stats.norm.ppf(0.975)
-    if k == 0:
-        assert low == pytest.approx(0.0, abs=1e-12)
-    if k == n:
-        assert high == pytest.approx(1.0, abs=1e-12)
-    for bound in (low, high):
-        if 1e-9 < bound < 1 - 1e-9:
-            score = (k / n - bound) / math.sqrt(bound * (1 - bound) / n)
-            assert abs(score) == pytest.approx(z, rel=1e-9)
-    assert 0 <= low <= k / n <= high <= 1
 
 
 def test_rate_table_pools_replications_and_nests_the_rates():

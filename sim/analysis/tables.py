@@ -3,6 +3,10 @@
 Built once, at the end of a run, from the model's plain records (lists and dicts); this
 module never imports the model. Column and metric names are the output contract documented
 in the README ("Outputs").
+
+About 400 lines as one module: RunResult's tables are built from the same records in one
+pass, and the summary's metrics are read from those tables (sim/analysis/contract.py
+says what each means).
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..clock import HOURS_PER_WEEK, MINUTES_PER_DAY
 from .choice import choose_practices  # noqa: F401  (re-exported: callers import it here)
-from .clock import HOURS_PER_WEEK, MINUTES_PER_DAY
 
 MAX_ATTEMPTS = 6  # the longest cadence allowed (LRM 2007: a lead is worth up to 6 calls)
 

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import math
 
+from ..clock import MINUTES_PER_DAY
 from .choice import choose_practices
-from .clock import MINUTES_PER_DAY
 from .economics import booking_value
 
 U_ACCEPT, U_READY_AGAIN, U_TOUCH, U_SHOP = range(4)

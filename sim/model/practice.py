@@ -27,8 +27,8 @@ from collections import deque
 import mesa
 import numpy as np
 
+from ..clock import complement_windows, merge_windows, weekly_windows
 from ..config import watched_channels
-from .clock import complement_windows, merge_windows, weekly_windows
 from .economics import PracticeEconomics
 from .inquiry import (
     ABANDONED,
