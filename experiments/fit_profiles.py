@@ -526,7 +526,7 @@ def comparison_yaml(c) -> list[str]:
         "comparison:",
         *(f"  {f'{key}: {value:g}':<26}# {why}" for key, value, why in (
             ("weigh_share", c.weigh_share, "fitted: first_responder_share about 78%"),
-            ("window_hours", c.window_hours, "assumption: a day for the others' answers"),
+            ("window_hours", c.window_hours, "assumption: an hour to hear the others out"),
             ("rating_weight", c.rating_weight, "assumption: as reputation.rating_weight"),
             ("price_elasticity", c.price_elasticity, "assumption"))),
     ]

@@ -531,10 +531,14 @@ class ComparisonConfig:
 
     # Fitted so that, on the default market, about 78% of the shoppers who inquired at two
     # or more practices and booked, booked with the first to respond (Lead Connect 2021
-    # consumer survey; InsideSales' 35-50% is of business-to-business sales).
-    weigh_share: float = 0.5
-    # Assumption: how long a shopper weighing offers waits for the others' answers.
-    window_hours: float = 24.0
+    # consumer survey; InsideSales' 35-50% is of business-to-business sales): 0.9 with the
+    # hour's window below gives about 79% (tests/test_calibration.py).
+    weigh_share: float = 0.9
+    # Assumption: how long a shopper weighing offers waits for the others' answers. Short,
+    # because the speed-to-lead studies say a late answer rarely books: with a window of
+    # hours the MyMedLeads and HBR figures could no longer be fitted (late practices would
+    # win the shoppers still weighing an early offer).
+    window_hours: float = 1.0
     # Assumption: the pull of a star of rating between offers, the same as in the choice of
     # practices (reputation.rating_weight's 1.5).
     rating_weight: float = 1.5
