@@ -115,7 +115,6 @@ class LeadMarket(mesa.Model):
         self.window_minutes = float(comparison.window_hours) * 60.0
         self.offer_rating_weight = float(comparison.rating_weight)
         self.offer_price_elasticity = float(comparison.price_elasticity)
-        self._comparison = None  # its own stream, made at the first draw
         self._on_window_over = self._window_over  # one bound method for every window
         self.inquiries: list[Inquiry] = []
         self.prospect_rows: list[tuple] = []
@@ -246,15 +245,11 @@ class LeadMarket(mesa.Model):
             if inq.outcome is None:
                 inq.practice.close(inq, LOST)
 
-    def weighs(self) -> bool:
+    def weighs(self, prospect) -> bool:
         """Whether a prospect reached while ready, with another inquiry open, weighs offers
-        (`prospect.comparison.weigh_share`): a draw from the `comparison` stream, taken
-        only here, so a market where nobody weighs draws nothing."""
-        if self.weigh_share <= 0.0:
-            return False
-        if self._comparison is None:
-            self._comparison = self.streams("comparison")
-        return self._comparison.random() < self.weigh_share
+        (`prospect.comparison.weigh_share`): the prospect's own uniform (`u_weigh`, from
+        the `traits.comparison` stream: common random numbers across plans)."""
+        return prospect.draws.u_weigh < self.weigh_share
 
     def start_weighing(self, prospect) -> None:
         """The prospect holds a first offer: the window for the others' answers opens."""
@@ -266,7 +261,7 @@ class LeadMarket(mesa.Model):
 
     def weigh_offers(self, prospect) -> None:
         """The prospect chooses among the offers in hand (choice.offer_pick: rating and
-        price, one draw when there are two or more) and books; every other inquiry,
+        price, by the prospect's own `u_pick`) and books; every other inquiry,
         offer or not, is lost to the chosen practice."""
         offers, prospect.offers = prospect.offers, ()
         chosen = offers[0]
@@ -274,8 +269,7 @@ class LeadMarket(mesa.Model):
             ratings = [self.reputation.rating_seen(q.practice) for q in offers]
             prices = [q.practice.price for q in offers]
             chosen = offers[offer_pick(ratings, prices, self.offer_rating_weight,
-                                       self.offer_price_elasticity,
-                                       float(self._comparison.random()))]
+                                       self.offer_price_elasticity, prospect.draws.u_pick)]
         practice, now = chosen.practice, self.env.now
         prospect.booked_with = practice
         prospect.booked_at = now

@@ -101,7 +101,7 @@ class Prospect(mesa.Agent):
             self.offers.append(inquiry)
             return OFFER
         if self.draws.u_ready < self.model.ready_curve(now - self.arrived_at):
-            if (self.open_inquiries > 1 or self.pending_inquiries) and self.model.weighs():
+            if (self.open_inquiries > 1 or self.pending_inquiries) and self.model.weighs(self):
                 self.offers = [inquiry]
                 self.model.start_weighing(self)
                 return OFFER
