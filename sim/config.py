@@ -532,7 +532,7 @@ class ComparisonConfig:
     # Fitted so that, on the default market, about 78% of the shoppers who inquired at two
     # or more practices and booked, booked with the first to respond (Lead Connect 2021
     # consumer survey; InsideSales' 35-50% is of business-to-business sales): 0.9 with the
-    # hour's window below gives about 79% (tests/test_calibration.py).
+    # hour's window below gives about 80% (tests/test_calibration.py).
     weigh_share: float = 0.9
     # Assumption: how long a shopper weighing offers waits for the others' answers. Short,
     # because the speed-to-lead studies say a late answer rarely books: with a window of
