@@ -517,7 +517,31 @@ def profile_yaml(name: str, reach: CurveConfig, ready: CurveConfig, targets, rep
     lines.append(f"hold_patience_minutes: {base.prospect.hold_patience_minutes:g}"
                  "   # call-centre studies: half hang up within 60 s, mean about 80 s")
     lines.append(f"voicemail_share: {base.prospect.voicemail_share:g}")
+    lines += comparison_yaml(base.prospect.comparison)
     return "\n".join(lines) + "\n"
+
+
+def comparison_yaml(c) -> list[str]:
+    """The profile's `comparison:` block (sim.config.ComparisonConfig), kept through a refit
+    (the curves are fitted with it in place), with where each figure comes from."""
+    if c.weigh_share == 0:
+        head = ["# Shoppers who weigh offers (sim.config.ComparisonConfig): off in this profile:",
+                "# its study's leads are gone within minutes (docs: background/calibration.md).",
+                "comparison:"]
+        why = "off (see above)"
+    else:
+        head = ["# Shoppers who weigh offers (sim.config.ComparisonConfig): weigh_share fitted",
+                "# to the Lead Connect 2021 consumer survey (78% bought from the first business",
+                "# to respond; InsideSales' 35-50% is of business-to-business sales); the rest",
+                "# are assumptions.",
+                "comparison:"]
+        why = "fitted: first_responder_share about 78%"
+    return head + [
+        f"  {f'{key}: {value:g}':<26}# {note}" for key, value, note in (
+            ("weigh_share", c.weigh_share, why),
+            ("window_hours", c.window_hours, "assumption: an hour to hear the others out"),
+            ("rating_weight", c.rating_weight, "assumption: as reputation.rating_weight"),
+            ("price_elasticity", c.price_elasticity, "assumption"))]
 
 
 def _tidy(c: CurveConfig) -> CurveConfig:

@@ -38,10 +38,10 @@ Per delay d the table has, pooled over replications:
 - `n_inquiries`     the focal practice's inquiries;
 - `contact_rate`    share with a two-way contact (`contacted_at` set);
 - `qualify_rate`    share contacted while still ready to book (contacted, and the outcome
-                    is not `too_late`). In leadsim a prospect reached while ready books at
-                    once, so it equals `booking_rate`; both names are kept because the
-                    studies speak of qualifying (LRM 2007, HBR 2011) and of booking
-                    (MyMedLeads);
+                    is not `too_late`). It is at least `booking_rate`: a shopper reached
+                    while ready may weigh the offer against another practice's and book
+                    there (prospect.comparison); the studies speak of qualifying (LRM
+                    2007, HBR 2011) and of booking (MyMedLeads);
 - `booking_rate`    share ending `booked` with the focal practice;
 - `<rate>_ci_low`, `<rate>_ci_high`  95% Wilson score interval;
 - `on_time_share`   share of first attempts made at exactly d (should be 1).

@@ -269,6 +269,12 @@ SUMMARY = {
     "<scope>.nurture_pending_value": "(nurture) what they are worth in expectation (USD): "
                                      "nurture_pending_returns x nurture_booking_chance x the "
                                      "expected fee of a booking",
+    "market.first_responder_share": "of the prospects who inquired at two or more practices "
+                                    "and booked, the share who booked with the first "
+                                    "practice to respond (the earliest human response; "
+                                    "Lead Connect 2021: 78%)",
+    "market.multi_practice_bookings": "those prospects (inquired at two or more practices "
+                                      "and booked)",
     "mmc.observed.callers": "callers of the M/M/c+M line",
     "mmc.observed.<queue>": "P(wait), P(abandon), mean wait and utilisation, simulated",
     "mmc.erlang_a.<queue>": "the same, exact Erlang A (sim/analysis/erlang.py)",

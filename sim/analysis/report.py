@@ -514,7 +514,10 @@ def assumptions(ctx: ReportContext) -> str:
         "26% two, the rest three or more). Your practice competes with "
         + ", ".join(f"<i>{_e(name or slot)}</i>" for slot, name in ctx.competitors)
         + "; a prospect books with the first practice that reaches them while still "
-        "interested.",
+        "interested, or, if they are still waiting for another practice's answer, hears "
+        "it out for up to an hour and picks by rating and price (about 8 in 10 shoppers "
+        "who wrote to several practices book with the first to respond: Lead Connect "
+        "2021 consumer survey).",
         "Interest fades fast: a prospect answered within about 12 minutes books a "
         "consultation about 65% of the time, after 1 hour about 31%, after 9 hours about 8% "
         "(MyMedLeads report on about 40 plastic-surgery practices)."

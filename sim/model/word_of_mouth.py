@@ -76,7 +76,7 @@ class WordOfMouth:
             if self._referral_rngs is None:
                 s = self.market.streams
                 self._referral_rngs = (s("referrals.shopping"), s("referrals.contact"),
-                                       s("referrals.booking"))
+                                       s("referrals.booking"), s("referrals.comparison"))
             self._referral_draws = self.market.arrivals.personal_draws(64, *self._referral_rngs)
             self._referral_draws.reverse()
         return self._referral_draws.pop()
