@@ -362,7 +362,10 @@ def build_probe(cfg: SpeedToLeadConfig, progress: bool = False) -> Probe:
 
 def approximate_table(probe: Probe, reach: CurveConfig, ready: CurveConfig,
                       delays) -> pd.DataFrame:
-    """The experiment's rates per delay, in closed form on the probed schedules."""
+    """The experiment's rates per delay, in closed form on the probed schedules. The form
+    books a shopper with the first practice that reaches them ready; it does not know
+    shoppers who weigh offers (`prospect.comparison`), so with weighing on it is only the
+    search's starting point and the fit's simulation rounds correct it."""
     c = probe.comp_times
     q = np.where(probe.comp_live, 1.0, curve_values(reach, c))
     q = np.where(np.isfinite(c), q, 0.0)

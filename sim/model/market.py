@@ -9,6 +9,9 @@ and returns plain records (lists and dicts); it knows nothing of files, plots or
     model.run()             # or model.step() a day at a time
     records = model.records()
     model.inquiry_records(since=minute)   # between steps: the inquiries so far
+
+Just over 400 lines: the wiring of every part (arrivals, practices, reputation, nurture,
+shoppers weighing offers) and the records the analysis reads meet here and nowhere else.
 """
 
 from __future__ import annotations

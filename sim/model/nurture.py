@@ -124,7 +124,8 @@ class Nurture:
         if not self._draws:
             s, market = self.market.streams, self.market
             self._draws = market.arrivals.personal_draws(
-                BLOCK, s("nurture.shopping"), s("nurture.contact"), s("nurture.booking"))
+                BLOCK, s("nurture.shopping"), s("nurture.contact"), s("nurture.booking"),
+                s("nurture.comparison"))
             peak = market.ready_curve(0.0)
             for d in self._draws:  # ready when they write: the curve runs from there
                 d.u_ready *= peak

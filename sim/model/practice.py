@@ -18,6 +18,9 @@ one queue for the staff on shift, in the order of the practice's discipline.
 
 With a nurture programme (`nurture.enabled`) a prospect reached too late to book is
 offered a micro-conversion (nurture.py) before the inquiry closes.
+
+Just over 400 lines: the phone line and the economics are mixins of their own modules;
+what is left, the inbox and the dispatch, is one queue discipline read best in one place.
 """
 
 from __future__ import annotations
