@@ -134,6 +134,7 @@ def configuration_page() -> str:
 def _app_settings() -> list[str]:
     import yaml
 
+    from sim.apphelp import TYPED_AS
     from sim.describe import yaml_keys
     from sim.paths import CONFIG_DIR
 
@@ -153,7 +154,9 @@ def _app_settings() -> list[str]:
                 value = value.get(part) if isinstance(value, dict) else None
             if isinstance(value, dict):
                 continue
-            rows.append([f"`{key}`", code(value), cell(comment)])
+            typed = TYPED_AS.get(name, {}).get(key, key)  # the key as users type it
+            shown = f"`{typed}`" if typed == key else f"`{typed}` (`{key}` in the file)"
+            rows.append([shown, code(value), cell(comment)])
         out += [table(["key", "value in the file", "comment in the file"], rows), ""]
     return out
 

@@ -16,6 +16,9 @@ FILES = {
     "config.yaml": "the fully resolved configuration: rerun anything from it (Hydra's own "
                    "copy, with the overrides, is in `.hydra/`)",
     "summary.json": "market-wide and per-practice metrics, flat keys (below)",
+    "run.log": "Hydra's log file of the run: messages logged while it ran, such as "
+               "warnings (often empty: the tables print to the screen); written by "
+               "`leadsim run`, not by `RunResult.save`",
     "inquiries.parquet": "one row per inquiry (a prospect contacting one practice)",
     "prospects.parquet": "one row per prospect",
     "daily.parquet": "one row per practice per day (Mesa's DataCollector)",
@@ -266,6 +269,12 @@ SUMMARY = {
     "<scope>.nurture_pending_value": "(nurture) what they are worth in expectation (USD): "
                                      "nurture_pending_returns x nurture_booking_chance x the "
                                      "expected fee of a booking",
+    "market.first_responder_share": "of the prospects who inquired at two or more practices "
+                                    "and booked, the share who booked with the first "
+                                    "practice to respond (the earliest human response; "
+                                    "Lead Connect 2021: 78%)",
+    "market.multi_practice_bookings": "those prospects (inquired at two or more practices "
+                                      "and booked)",
     "mmc.observed.callers": "callers of the M/M/c+M line",
     "mmc.observed.<queue>": "P(wait), P(abandon), mean wait and utilisation, simulated",
     "mmc.erlang_a.<queue>": "the same, exact Erlang A (sim/analysis/erlang.py)",

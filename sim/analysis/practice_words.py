@@ -9,6 +9,9 @@ A plan that takes staff off or costs less than the baseline is flagged (`lowers_
 
 Money here is nominal: rostered hours x wages over an average month (365.25 / 12 days)
 plus monthly fees; per-call fees and the simulated cost are the report's.
+
+One module over 400 lines: describing a practice and describing the change a plan makes
+to it share the same words (days, windows, counts, roles), which live here once.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 Built once, at the end of a run, from the model's plain records (lists and dicts); this
 module never imports the model. Column and metric names are the output contract documented
 in the README ("Outputs").
+
+About 400 lines as one module: RunResult's tables are built from the same records in one
+pass, and the summary's metrics are read from those tables (sim/analysis/contract.py
+says what each means).
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ SHARES = {"answered_share": "inquiries", "contact_rate": "inquiries",
           "utilisation": None, "lead_utilisation": None,
           "prospects_booked_share": "prospects", "bad_reviews_service_share": "new_bad_reviews",
           "bad_experience_share": None, "p_wait": "callers", "p_abandon": "callers",
-          "nurture_booking_chance": "nurture_returns"}
+          "nurture_booking_chance": "nurture_returns",
+          "first_responder_share": "multi_practice_bookings"}
 COST_PARTS = ("wages", "answering_service_fees", "auto_responder_fees", "unified_inbox_fees",
               "nurture_fees", "service_calls")
 
@@ -331,6 +336,9 @@ def summarise(records, inquiries, prospects, staff) -> dict:
     summary["market.prospects_booked_share"] = (
         count(~pro.booked_with.eq("")) / len(pro) if len(pro) else math.nan
     )
+    share, shoppers = first_responder_share(inquiries, prospects)
+    summary["market.first_responder_share"] = share
+    summary["market.multi_practice_bookings"] = shoppers
     for row in rows:
         slot = row["practice"]
         metrics = practice_metrics(inq[inq.practice.eq(slot)], pro,
@@ -341,6 +349,27 @@ def summarise(records, inquiries, prospects, staff) -> dict:
             summary[f"practices.{slot}.{key}"] = value
     return {k: (_finite(v) if isinstance(v, float | np.floating) else _plain(v))
             for k, v in summary.items()}
+
+
+def first_responder_share(inquiries: pd.DataFrame, prospects: pd.DataFrame) -> tuple[float, int]:
+    """Among prospects who inquired at two or more practices and booked: the share who
+    booked with the first practice to respond, and their number. The first to respond is
+    the inquiry with the earliest human response (`answered_at`: a live answer, a reply or
+    a call-back attempt; an auto-responder does not count), the earlier inquiry on a tie:
+    what a shopper means by "the first business to respond" (Lead Connect 2021)."""
+    answered = inquiries["answered_at"].to_numpy()
+    rows = inquiries[~np.isnan(answered)]
+    made = inquiries["prospect_id"].value_counts()
+    shoppers = made.index[made.to_numpy() >= 2]
+    first = (rows.sort_values(["answered_at", "inquiry_id"], kind="stable")
+             .drop_duplicates("prospect_id").set_index("prospect_id")["practice"])
+    booked = prospects[prospects["booked_with"].to_numpy() != ""]
+    booked = booked[booked["prospect_id"].isin(shoppers).to_numpy()]
+    n = len(booked)
+    if not n:
+        return math.nan, 0
+    firsts = first.reindex(booked["prospect_id"]).to_numpy()
+    return float((firsts == booked["booked_with"].to_numpy()).mean()), n
 
 
 def _plain(v):

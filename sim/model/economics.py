@@ -12,7 +12,7 @@ wages of each day are summed once into a cumulative ledger (`_wages_by_day`).
 
 from __future__ import annotations
 
-from .clock import covered_minutes
+from ..clock import covered_minutes
 
 DAYS_PER_MONTH = 365.25 / 12
 

@@ -9,6 +9,9 @@ and returns plain records (lists and dicts); it knows nothing of files, plots or
     model.run()             # or model.step() a day at a time
     records = model.records()
     model.inquiry_records(since=minute)   # between steps: the inquiries so far
+
+Just over 400 lines: the wiring of every part (arrivals, practices, reputation, nurture,
+shoppers weighing offers) and the records the analysis reads meet here and nowhere else.
 """
 
 from __future__ import annotations
@@ -33,8 +36,9 @@ from ..config import (
     ShiftConfig,
 )
 from .arrivals import DailyArrivals, PoissonCalls
+from .choice import offer_pick
 from .events import URGENT, Clock
-from .inquiry import LOST, Inquiry
+from .inquiry import BOOKED, LOST, Inquiry
 from .mesa_import import forget_agent_ids
 from .nurture import Nurture
 from .practice import Practice
@@ -115,6 +119,12 @@ class LeadMarket(mesa.Model):
         self.reach_curve = Curve.from_config(prospect.reach)
         self.ready_curve = Curve.from_config(prospect.ready)
         self.voicemail_share = prospect.voicemail_share
+        comparison = prospect.comparison  # shoppers who weigh offers (prospect.py)
+        self.weigh_share = float(comparison.weigh_share)
+        self.window_minutes = float(comparison.window_hours) * 60.0
+        self.offer_rating_weight = float(comparison.rating_weight)
+        self.offer_price_elasticity = float(comparison.price_elasticity)
+        self._on_window_over = self._window_over  # one bound method for every window
         self.inquiries: list[Inquiry] = []
         self.prospect_rows: list[tuple] = []
         self.activity = [] if config.record_activity else None
@@ -251,6 +261,38 @@ class LeadMarket(mesa.Model):
             if inq.outcome is None:
                 inq.practice.close(inq, LOST)
 
+    def weighs(self, prospect) -> bool:
+        """Whether a prospect reached while ready, with another inquiry open, weighs offers
+        (`prospect.comparison.weigh_share`): the prospect's own uniform (`u_weigh`, from
+        the `traits.comparison` stream: common random numbers across plans)."""
+        return prospect.draws.u_weigh < self.weigh_share
+
+    def start_weighing(self, prospect) -> None:
+        """The prospect holds a first offer: the window for the others' answers opens."""
+        self.env.call_in(self.window_minutes, self._on_window_over, prospect)
+
+    def _window_over(self, prospect) -> None:
+        if prospect.offers:  # (not if they chose when the last answer came in)
+            self.weigh_offers(prospect)
+
+    def weigh_offers(self, prospect) -> None:
+        """The prospect chooses among the offers in hand (choice.offer_pick: rating and
+        price, by the prospect's own `u_pick`) and books; every other inquiry,
+        offer or not, is lost to the chosen practice."""
+        offers, prospect.offers = prospect.offers, ()
+        chosen = offers[0]
+        if len(offers) > 1:
+            ratings = [self.reputation.rating_seen(q.practice) for q in offers]
+            prices = [q.practice.price for q in offers]
+            chosen = offers[offer_pick(ratings, prices, self.offer_rating_weight,
+                                       self.offer_price_elasticity, prospect.draws.u_pick)]
+        practice, now = chosen.practice, self.env.now
+        prospect.booked_with = practice
+        prospect.booked_at = now
+        practice._book(prospect, now)
+        practice.close(chosen, BOOKED)
+        self.prospect_booked(prospect)
+
     def prospect_done(self, prospect) -> None:
         """All the prospect's inquiries have ended: record them and let the agent go."""
         p = prospect
@@ -292,6 +334,9 @@ class LeadMarket(mesa.Model):
         return self
 
     def finish(self) -> None:
+        for agent in list(self.agents_by_type.get(Prospect, [])):
+            if agent.offers:  # still weighing when the clock stops: they choose now
+                self.weigh_offers(agent)
         for practice in self.practices:
             practice.finish()
         for agent in list(self.agents_by_type.get(Prospect, [])):

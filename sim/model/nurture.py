@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import math
 
+from ..clock import MINUTES_PER_DAY
 from .choice import choose_practices
-from .clock import MINUTES_PER_DAY
 from .economics import booking_value
 
 U_ACCEPT, U_READY_AGAIN, U_TOUCH, U_SHOP = range(4)
@@ -124,7 +124,8 @@ class Nurture:
         if not self._draws:
             s, market = self.market.streams, self.market
             self._draws = market.arrivals.personal_draws(
-                BLOCK, s("nurture.shopping"), s("nurture.contact"), s("nurture.booking"))
+                BLOCK, s("nurture.shopping"), s("nurture.contact"), s("nurture.booking"),
+                s("nurture.comparison"))
             peak = market.ready_curve(0.0)
             for d in self._draws:  # ready when they write: the curve runs from there
                 d.u_ready *= peak
