@@ -22,6 +22,7 @@ import pytest
 
 import sim
 from sim.analysis import contract
+from sim.analysis.report import _money_html
 from sim.analysis import practice_words as words
 from sim.config import ConfigError, apply_plan
 from sim.config_files import load_plan
@@ -307,3 +308,9 @@ def test_the_plan_runs_in_leadsim_compare(run_cli):
     html = path.read_text()
     assert "Booked after nurture" in html and "still on the list, worth about" in html
     assert "Run longer (<code>market_days=365</code>)" in html
+    # the verdict says its net gain leaves the list out, and what it is with the list
+    with_list = t.loc[("nurture_newsletter", "net_with_nurture_list_per_month"),
+                      "diff_vs_baseline"]
+    assert "These verdicts count the bookings inside the 30 days only" in html
+    assert (f"<b>nurture_newsletter</b> about {_money_html(with_list)} a month "
+            "(95% range") in html
