@@ -22,8 +22,8 @@ import pytest
 
 import sim
 from sim.analysis import contract
-from sim.analysis.report import _money_html
 from sim.analysis import practice_words as words
+from sim.analysis.report import _money_html
 from sim.config import ConfigError, apply_plan
 from sim.config_files import load_plan
 from sim.model import LeadMarket
