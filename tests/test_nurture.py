@@ -312,5 +312,6 @@ def test_the_plan_runs_in_leadsim_compare(run_cli):
     with_list = t.loc[("nurture_newsletter", "net_with_nurture_list_per_month"),
                       "diff_vs_baseline"]
     assert "These verdicts count the bookings inside the 30 days only" in html
+    assert "keep it" not in html  # the list's gain comes after the 30 days
     assert (f"<b>nurture_newsletter</b> about {_money_html(with_list)} a month "
             "(95% range") in html

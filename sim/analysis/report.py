@@ -231,8 +231,11 @@ def recommendation(ctx: ReportContext) -> tuple[str | None, str]:
             text += (" More replications (<code>replications=</code>) or longer runs "
                      "(<code>market_days=</code>) narrow the ranges.</p>")
         elif worse:
+            # a nurture list's gain comes after the run (nurture_caveat): no "keep it"
+            keep = (f" within the {ctx.days} days" if any(ctx.plan_nurture.values())
+                    else ": keep it")
             text += (f"<p>Every plan would leave the practice worse off than "
-                     f"<i>{_e(base)}</i>: keep it.</p>")
+                     f"<i>{_e(base)}</i>{keep}.</p>")
     if worse:
         text += (f"<p>Clearly worse than <i>{_e(base)}</i>: "
                  + ", ".join(f"<b>{_e(p)}</b> ({_money_html(net[p]['diff_vs_baseline'])}/month)"
