@@ -23,6 +23,7 @@ import pytest
 import sim
 from sim.analysis import contract
 from sim.analysis import practice_words as words
+from sim.analysis.report import _money_html
 from sim.config import ConfigError, apply_plan
 from sim.config_files import load_plan
 from sim.model import LeadMarket
@@ -256,6 +257,8 @@ def test_the_plan_adds_the_programme_its_fee_and_nothing_else():
 
 def test_the_fee_is_in_the_staffing_cost():
     r = _run()
+    assert r.summary["market.nurture_fees"] == pytest.approx(
+        sum(r.summary[f"practices.{slot}.nurture_fees"] for slot in SLOTS))
     for slot in SLOTS:
         fee = r.summary[f"practices.{slot}.nurture_fees"]
         assert fee == pytest.approx(100.0 * DAYS / DAYS_PER_MONTH)
@@ -305,3 +308,10 @@ def test_the_plan_runs_in_leadsim_compare(run_cli):
     html = path.read_text()
     assert "Booked after nurture" in html and "still on the list, worth about" in html
     assert "Run longer (<code>market_days=365</code>)" in html
+    # the verdict says its net gain leaves the list out, and what it is with the list
+    with_list = t.loc[("nurture_newsletter", "net_with_nurture_list_per_month"),
+                      "diff_vs_baseline"]
+    assert "These verdicts count the bookings inside the 30 days only" in html
+    assert "keep it" not in html  # the list's gain comes after the 30 days
+    assert (f"<b>nurture_newsletter</b> about {_money_html(with_list)} a month "
+            "(95% range") in html

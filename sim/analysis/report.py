@@ -231,13 +231,38 @@ def recommendation(ctx: ReportContext) -> tuple[str | None, str]:
             text += (" More replications (<code>replications=</code>) or longer runs "
                      "(<code>market_days=</code>) narrow the ranges.</p>")
         elif worse:
+            # a nurture list's gain comes after the run (nurture_caveat): no "keep it"
+            keep = (f" within the {ctx.days} days" if any(ctx.plan_nurture.values())
+                    else ": keep it")
             text += (f"<p>Every plan would leave the practice worse off than "
-                     f"<i>{_e(base)}</i>: keep it.</p>")
+                     f"<i>{_e(base)}</i>{keep}.</p>")
     if worse:
         text += (f"<p>Clearly worse than <i>{_e(base)}</i>: "
                  + ", ".join(f"<b>{_e(p)}</b> ({_money_html(net[p]['diff_vs_baseline'])}/month)"
                              for p in worse) + ".</p>")
-    return best, text
+    return best, text + nurture_caveat(ctx)
+
+
+def nurture_caveat(ctx: ReportContext) -> str:
+    """Under the verdict: a nurture plan's net gain counts only the bookings inside the
+    run, not its list still waiting at the end (`nurture_line`), so say what it is with
+    the list counted."""
+    base, level = ctx.plans[0], f"{ctx.confidence:.0%}"
+    parts = []
+    for p in ctx.plans[1:]:
+        r = _row(ctx, p, "net_with_nurture_list_per_month") if ctx.plan_nurture.get(p) \
+            else None
+        if r is not None and math.isfinite(r["diff_vs_baseline"]):
+            parts.append(f"<b>{_e(p)}</b> about {_money_html(r['diff_vs_baseline'])} a month "
+                         f"({level} range {_money_html(r['ci_low'])} to "
+                         f"{_money_html(r['ci_high'])})")
+    if not parts:
+        return ""
+    return (f"<p>These verdicts count the bookings inside the {ctx.days} days only, and a "
+            "nurture list pays months later. Counting the expected value of the list still "
+            f"waiting at the end, the net gain against <i>{_e(base)}</i> is "
+            + "; ".join(parts) + " (<i>Nurture</i>, under What was compared; "
+            "<code>market_days=365</code> counts more of it as bookings).</p>")
 
 
 def money_table(ctx: ReportContext) -> str:
