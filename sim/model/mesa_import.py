@@ -11,6 +11,14 @@ and `import mesa.experimental.devs` work as before, only later. tests/test_start
 checks both the saving and the transparency; if a Mesa release imports them from its
 core, the first attribute asked for imports the real module and nothing breaks.
 
+Mesa's logging names its loggers at import by walking the whole call stack with
+`inspect.stack()` (mesa.model, twice): for each frame that reads the source lines around it
+and, for a frame without a file of its own (the import system's), searches every module in
+`sys.modules`. Deep in a run (Hydra's job, the import of the model) that cost 0.1-0.7 s,
+more the more modules are loaded. `import_mesa` lends `inspect` a stack walk without
+source lines for the length of Mesa's import: the frames, files, lines and function names
+Mesa reads are the same (tests/test_mesa_import.py checks its loggers' names).
+
 Mesa's batch runner also forces the spawn start method of multiprocessing on import;
 `import_mesa` puts back whatever the process had (our sweeps use joblib/loky, and a forced
 spawn would make every fork-based pool re-import the world).
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.machinery
+import inspect
 import multiprocessing
 import sys
 import types
@@ -65,10 +74,25 @@ def import_mesa() -> types.ModuleType:
             stand_in.__spec__ = importlib.machinery.ModuleSpec(name, None)
             sys.modules[name] = stand_in
     start_method = multiprocessing.get_start_method(allow_none=True)
-    import mesa
-
+    walk, inspect.getouterframes = inspect.getouterframes, _outer_frames  # inspect.stack too
+    try:
+        import mesa
+    finally:
+        inspect.getouterframes = walk
     multiprocessing.set_start_method(start_method, force=True)
     return mesa
+
+
+def _outer_frames(frame, context: int = 1) -> list[inspect.FrameInfo]:
+    """`inspect.getouterframes` without the source lines (code_context None) and with the
+    frame's own file name: no file is read and no module searched."""
+    frames = []
+    while frame:
+        code = frame.f_code
+        frames.append(inspect.FrameInfo(frame, code.co_filename, frame.f_lineno,
+                                        code.co_name, None, None))
+        frame = frame.f_back
+    return frames
 
 
 def forget_agent_ids(model) -> None:
