@@ -40,7 +40,8 @@ def test_mesas_deferred_parts_still_work_when_asked_for(python):
     assert out == "ABMSimulator ContinuousSpace 3 OrthogonalMooreGrid module module"
 
 
-def test_mesa_names_its_loggers_as_ever_when_imported_without_reading_the_stacks_source():
+def test_mesa_names_its_loggers_as_ever_when_imported_without_reading_the_stacks_source(
+        python):
     """Mesa's logging reads the call stack at import (the module's name for its logger,
     the class's name for the method logger); import_mesa lends it a stack walk without
     source lines, which must give the same names, and hands inspect back afterwards."""
