@@ -44,9 +44,11 @@ def test_mesa_names_its_loggers_as_ever_when_imported_without_reading_the_stacks
         python):
     """Mesa's logging reads the call stack at import (the module's name for its logger,
     the class's name for the method logger); import_mesa lends it a stack walk without
-    source lines, which must give the same names, and hands inspect back afterwards."""
+    source lines and a frame's module from its globals, which must give the same names,
+    and hands inspect back afterwards."""
     out = json.loads(python(
-        "import inspect, json, logging, sys; walk = inspect.getouterframes\n"
+        "import inspect, json, logging, sys\n"
+        "walk, find = inspect.getouterframes, inspect.getmodule\n"
         "import sim.model, mesa, mesa.mesa_logging as ml\n"
         "seen = []\n"
         "class Catch(logging.Handler):\n"
@@ -54,8 +56,8 @@ def test_mesa_names_its_loggers_as_ever_when_imported_without_reading_the_stacks
         "log = logging.getLogger('MESA.mesa.model'); log.addHandler(Catch())\n"
         "log.setLevel(logging.DEBUG); mesa.Model(seed=1)\n"
         "print(json.dumps([sorted(ml._module_loggers), inspect.getouterframes is walk,"
-        " seen[0].split(' with ')[0]]))"))
-    assert out == [["mesa.mesa_logging", "mesa.model"], True, "calling Model.__init__"]
+        " inspect.getmodule is find, seen[0].split(' with ')[0]]))"))
+    assert out == [["mesa.mesa_logging", "mesa.model"], True, True, "calling Model.__init__"]
 
 
 def test_agent_ids_is_a_class_level_counter_per_model_that_forget_agent_ids_drops():
