@@ -11,7 +11,6 @@ Hydra's private parts are reached through sim/hydra_adapter.py.
 
 from __future__ import annotations
 
-import copy
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -301,7 +300,7 @@ def give_mode(mode, config_name: str, overrides: list[str], composed=None) -> No
     """Before a run, Hydra composes the whole config once only to read `hydra.mode`
     (`Hydra.get_mode`), then composes it again for the run. preflight has just composed
     the same command line, so its `hydra.mode` is given instead, and for a single run its
-    whole config (`composed`, with the `hydra` node: a copy preflight no longer uses), so
+    whole config (`composed`, with the `hydra` node, which preflight no longer uses), so
     that the command line is composed once in all: half a second a composition on this
     machine. Only for exactly this config and these overrides; any
     other call asks Hydra (tests/test_startup.py; the patches: sim.hydra_adapter's
@@ -312,6 +311,17 @@ def give_mode(mode, config_name: str, overrides: list[str], composed=None) -> No
     patch(mode, config_name, overrides)
     if composed is not None:
         give_config(composed, config_name, overrides)
+
+
+def with_hydra_node(cfg, hydra_node):
+    """`cfg` with its `hydra` node (taken off by the checks) back in place: the config as
+    composed, but for the place of `hydra` among the top-level keys, which no run reads
+    (Hydra hands the job the config without it and saves `hydra` on its own)."""
+    from omegaconf import open_dict, read_write
+
+    with read_write(cfg), open_dict(cfg):
+        cfg["hydra"] = hydra_node  # a copy of it: a tenth of the config, not all of it
+    return cfg
 
 
 def preflight(argv: list[str], config_name: str, check: Callable | None = None) -> None:
@@ -351,8 +361,8 @@ def preflight(argv: list[str], config_name: str, check: Callable | None = None) 
             if not checked:
                 check_hydra_settings(cfg)
                 checked.append(cfg.hydra.mode)
-                if one_run and "--help" not in flags:  # a copy: the checks drop `hydra`
-                    composed.append(copy.deepcopy(cfg))
+                if one_run and "--help" not in flags:  # the checks take `hydra` off it
+                    composed.append((cfg, cfg.hydra))
             if multirun and not params:
                 params.update(config_sweep(cfg))
             return cfg
@@ -370,9 +380,9 @@ def preflight(argv: list[str], config_name: str, check: Callable | None = None) 
     except Exception as exc:  # the override parser's own syntax errors
         print(f"error: {hydra_message(exc)}", file=sys.stderr)
         raise SystemExit(2) from None
-    if one_run:  # give its mode and its config
+    if one_run:  # give its mode and its config, `hydra` node put back
         give_mode(checked[0] if checked else None, config_name, args,
-                  composed[0] if composed else None)
+                  with_hydra_node(*composed[0]) if composed else None)
     if "--help" in flags:
         from .apphelp import app_help
 
