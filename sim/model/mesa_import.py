@@ -24,9 +24,13 @@ the frame's file), for the length of Mesa's import: the frames, files, lines, fu
 and module names Mesa reads are the same (tests/test_mesa_import.py checks its loggers'
 names).
 
-Mesa's batch runner also forces the spawn start method of multiprocessing on import;
-`import_mesa` puts back whatever the process had (our sweeps use joblib/loky, and a forced
-spawn would make every fork-based pool re-import the world).
+Mesa's batch runner, which leadsim does not use either, forces the spawn start method of
+multiprocessing on import (our sweeps use joblib/loky, and a forced spawn would make every
+fork-based pool re-import the world) and imports tqdm with asyncio (a twentieth of a
+second). Mesa's __init__ takes only `batch_run` from it, so `mesa.batchrunner` is deferred
+too and `mesa.batch_run` is a function that imports it on its first call and hands over to
+Mesa's own. Whenever Mesa or a deferred part of it is imported, `import_mesa` puts back
+the start method the process had.
 
 Mesa 3.3 numbers agents with a class attribute, `Agent._ids`: a defaultdict from each
 model to its own counter, which nothing ever empties, so a process that builds many
@@ -44,17 +48,19 @@ import multiprocessing
 import sys
 import types
 
-DEFERRED = ("mesa.experimental", "mesa.discrete_space", "mesa.space")
+DEFERRED = ("mesa.experimental", "mesa.discrete_space", "mesa.space", "mesa.batchrunner")
+NOT_PACKAGES = ("mesa.space", "mesa.batchrunner")  # modules without a __path__
 
 
 class _Deferred(types.ModuleType):
     """Stands for a module until something asks it for an attribute: then imports the real
     module, puts it in its place (sys.modules, the parent package) and answers from it.
-    Dunder names other than __path__ (which a submodule's import needs) are not there, so
-    tools that scan sys.modules (inspect's getmodule reads __file__) do not import it."""
+    Dunder names other than a package's __path__ (which a submodule's import needs) are
+    not there, so tools that scan sys.modules (inspect's getmodule reads __file__) do not
+    import it."""
 
     def __getattr__(self, attr: str):
-        if attr.startswith("__") and attr != "__path__":
+        if attr.startswith("__") and (attr != "__path__" or self.__name__ in NOT_PACKAGES):
             raise AttributeError(attr)
         return getattr(_load(self.__name__, self), attr)
 
@@ -62,7 +68,9 @@ class _Deferred(types.ModuleType):
 def _load(name: str, stand_in: types.ModuleType) -> types.ModuleType:
     if sys.modules.get(name) is stand_in:
         del sys.modules[name]
+    start_method = multiprocessing.get_start_method(allow_none=True)
     real = importlib.import_module(name)
+    multiprocessing.set_start_method(start_method, force=True)
     parent, _, child = name.rpartition(".")
     if getattr(sys.modules.get(parent), child, None) is stand_in:
         setattr(sys.modules[parent], child, real)
@@ -78,6 +86,9 @@ def import_mesa() -> types.ModuleType:
             stand_in = _Deferred(name)
             stand_in.__spec__ = importlib.machinery.ModuleSpec(name, None)
             sys.modules[name] = stand_in
+    batch_runner = sys.modules["mesa.batchrunner"]
+    if isinstance(batch_runner, _Deferred):  # `from mesa.batchrunner import batch_run`
+        batch_runner.batch_run = _batch_run(batch_runner)
     start_method = multiprocessing.get_start_method(allow_none=True)
     walk, inspect.getouterframes = inspect.getouterframes, _outer_frames  # inspect.stack too
     find, inspect.getmodule = inspect.getmodule, _frame_module(inspect.getmodule)
@@ -87,6 +98,14 @@ def import_mesa() -> types.ModuleType:
         inspect.getouterframes, inspect.getmodule = walk, find
     multiprocessing.set_start_method(start_method, force=True)
     return mesa
+
+
+def _batch_run(stand_in: types.ModuleType):
+    def batch_run(*args, **kwargs):
+        return _load("mesa.batchrunner", stand_in).batch_run(*args, **kwargs)
+
+    batch_run.__doc__ = "Mesa's `mesa.batchrunner.batch_run`, imported on the first call."
+    return batch_run
 
 
 def _outer_frames(frame, context: int = 1) -> list[inspect.FrameInfo]:
