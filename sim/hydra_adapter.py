@@ -20,6 +20,9 @@ changes it (the pin is `hydra-core>=1.3.8,<1.4`):
   `_return_value` (its `return_value` re-raises it).
 - `give_mode`: `Hydra.get_mode`, which Hydra calls once before a run only to read
   `hydra.mode` (composing the whole config for it); preflight gives the mode it composed.
+- `give_config`: `ConfigLoaderImpl.load_configuration`, through which Hydra's run composes
+  its config (`Hydra.run` -> `compose_config`) from the command line and, when the config
+  sets no mode, `hydra.mode=RUN` (`_run_app`); preflight gives the config it composed.
 - `command_line_flags`: Hydra's own flags (`get_args_parser`), which
   sim.hydra_support.split_argv knows by heart.
 
@@ -114,6 +117,43 @@ def give_mode(mode: Any, config_name: str | None, overrides: Sequence[str]) -> N
 
     get_mode.__wrapped__ = original
     hydra.get_mode = get_mode
+
+
+def give_config(cfg: Any, config_name: str | None, overrides: Sequence[str]) -> bool:
+    """From now on, once, Hydra's composition for a run of exactly this config name and
+    these overrides answers `cfg` (a config the compose API composed from them, with its
+    `hydra` node; it is handed over, not copied) as Hydra would have composed it: with
+    `hydra.mode` RUN and the `hydra.mode=RUN` override Hydra's run adds when the config
+    sets no mode. Anything else (another command line, a sweep, a second call) Hydra
+    composes. Returns False, giving nothing, when `cfg`'s `hydra.job.name` is the compose
+    API's own name (which Hydra's run replaces with the app's when no config names the
+    job): a config that does not name its job is composed by Hydra."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra.core.utils import JobRuntime
+    from hydra.types import RunMode
+
+    if cfg.hydra.job.name == JobRuntime.instance().get("name"):  # the compose API's
+        return False
+    mode = cfg.hydra.mode
+    if mode not in (None, RunMode.RUN):
+        return False
+    expected = (config_name, [*overrides, *(["hydra.mode=RUN"] if mode is None else [])])
+    loader = ConfigLoaderImpl
+    original = getattr(loader.load_configuration, "__wrapped__", loader.load_configuration)
+    given = [cfg]
+
+    def load_configuration(self, config_name, overrides, run_mode, *args, **kwargs):
+        if given and run_mode == RunMode.RUN and (config_name, list(overrides)) == expected:
+            out = given.pop()
+            if out.hydra.mode is None:  # as Hydra applies its `hydra.mode=RUN`
+                out.hydra.mode = RunMode.RUN
+                out.hydra.overrides.hydra.append("hydra.mode=RUN")
+            return out
+        return original(self, config_name, overrides, run_mode, *args, **kwargs)
+
+    load_configuration.__wrapped__ = original
+    loader.load_configuration = load_configuration
+    return True
 
 
 def command_line_flags() -> dict[str, Any]:

@@ -296,15 +296,32 @@ def _check_flags(flags: dict[str, str | None]) -> None:
                           f"{', '.join(_INFO_CHOICES)})")
 
 
-def give_mode(mode, config_name: str, overrides: list[str]) -> None:
+def give_mode(mode, config_name: str, overrides: list[str], composed=None) -> None:
     """Before a run, Hydra composes the whole config once only to read `hydra.mode`
     (`Hydra.get_mode`), then composes it again for the run. preflight has just composed
-    the same command line, so its `hydra.mode` is given instead: a third of a second of
-    every `leadsim run`. Only for exactly this config and these overrides; any other call
-    asks Hydra (tests/test_startup.py; the patch: sim.hydra_adapter.give_mode)."""
+    the same command line, so its `hydra.mode` is given instead, and for a single run its
+    whole config (`composed`, with the `hydra` node, which preflight no longer uses), so
+    that the command line is composed once in all: half a second a composition on this
+    machine. Only for exactly this config and these overrides; any
+    other call asks Hydra (tests/test_startup.py; the patches: sim.hydra_adapter's
+    give_mode and give_config)."""
+    from .hydra_adapter import give_config
     from .hydra_adapter import give_mode as patch
 
     patch(mode, config_name, overrides)
+    if composed is not None:
+        give_config(composed, config_name, overrides)
+
+
+def with_hydra_node(cfg, hydra_node):
+    """`cfg` with its `hydra` node (taken off by the checks) back in place: the config as
+    composed, but for the place of `hydra` among the top-level keys, which no run reads
+    (Hydra hands the job the config without it and saves `hydra` on its own)."""
+    from omegaconf import open_dict, read_write
+
+    with read_write(cfg), open_dict(cfg):
+        cfg["hydra"] = hydra_node  # a copy of it: a tenth of the config, not all of it
+    return cfg
 
 
 def preflight(argv: list[str], config_name: str, check: Callable | None = None) -> None:
@@ -323,6 +340,7 @@ def preflight(argv: list[str], config_name: str, check: Callable | None = None) 
     if any(f in flags for f in _HYDRA_ONLY):
         return  # Hydra answers these with a config of its own choosing
     multirun = "--multirun" in flags
+    one_run = not any(f in flags for f in _MODES if f != "--run")  # not a sweep, --cfg ...
     app_args = [a for a in args if not a.startswith("hydra/") and not a.startswith("hydra.")]
     try:
         for arg in args:  # Hydra reads `=3` as a config group with no name
@@ -336,12 +354,15 @@ def preflight(argv: list[str], config_name: str, check: Callable | None = None) 
         variants = sweep_variants(app_args, config_name) if multirun else [app_args]
         params: dict = {}  # a sweep the config itself defines (+sweeps=...: hydra.sweeper.params)
         checked: list[bool] = []
+        composed: list = []  # a single run's config, for Hydra's run (give_mode)
 
         def compose_job(overrides: list[str]):
             cfg = compose(overrides + hydra_args, config_name, hydra_node=True)
             if not checked:
                 check_hydra_settings(cfg)
                 checked.append(cfg.hydra.mode)
+                if one_run and "--help" not in flags:  # the checks take `hydra` off it
+                    composed.append((cfg, cfg.hydra))
             if multirun and not params:
                 params.update(config_sweep(cfg))
             return cfg
@@ -359,8 +380,9 @@ def preflight(argv: list[str], config_name: str, check: Callable | None = None) 
     except Exception as exc:  # the override parser's own syntax errors
         print(f"error: {hydra_message(exc)}", file=sys.stderr)
         raise SystemExit(2) from None
-    if not any(f in flags for f in _MODES if f != "--run"):  # one run: give its mode
-        give_mode(checked[0] if checked else None, config_name, args)
+    if one_run:  # give its mode and its config, `hydra` node put back
+        give_mode(checked[0] if checked else None, config_name, args,
+                  with_hydra_node(*composed[0]) if composed else None)
     if "--help" in flags:
         from .apphelp import app_help
 

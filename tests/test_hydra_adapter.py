@@ -157,6 +157,55 @@ def test_hydra_asks_get_mode_before_a_run_and_give_mode_answers_it(monkeypatch):
     assert hydra.get_mode.__wrapped__ is inspect.unwrap(hydra.get_mode)
 
 
+def test_hydra_composes_a_run_through_load_configuration_and_give_config_answers_it(
+        monkeypatch, tmp_path):
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra._internal import utils
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.types import RunMode
+
+    hydra = hydra_adapter.hydra_class()
+    assert "self.config_loader.load_configuration(" in inspect.getsource(
+        hydra.compose_config), ("assumption broken: Hydra.compose_config composes through "
+                                "its config loader's load_configuration")
+    assert "run_mode=RunMode.RUN" in inspect.getsource(hydra.run), (
+        "assumption broken: Hydra.run composes its config with run_mode RUN")
+    assert 'overrides.extend(["hydra.mode=RUN"])' in inspect.getsource(utils._run_app), (
+        "assumption broken: a run of a config that sets no mode adds hydra.mode=RUN")
+    assert list(inspect.signature(ConfigLoaderImpl.load_configuration).parameters)[:4] == [
+        "self", "config_name", "overrides", "run_mode"], (
+        "assumption broken: load_configuration(self, config_name, overrides, run_mode, ...)")
+    (tmp_path / "bare.yaml").write_text("x: 1\n")  # a config that does not name its job
+    with initialize_config_dir(config_dir=str(tmp_path), version_base="1.3"):
+        bare = hydra_compose("bare", return_hydra_config=True)
+    monkeypatch.setattr(ConfigLoaderImpl, "load_configuration",
+                        ConfigLoaderImpl.load_configuration)  # undone after the test
+    assert hydra_adapter.give_config(bare, "bare", []) is False, (
+        "assumption broken: a config that names no job gets the compose API's job name "
+        "(JobRuntime's), which Hydra's run would replace")
+    assert inspect.unwrap(ConfigLoaderImpl.load_configuration) is (
+        ConfigLoaderImpl.load_configuration)  # nothing patched
+
+    cfg = compose(["seed=4"], hydra_node=True)
+    assert cfg.hydra.mode is None and cfg.hydra.job.name == "run"
+    assert hydra_adapter.give_config(cfg, "config", ["seed=4"]) is True
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        given = loader.load_configuration("config", ["seed=4", "hydra.mode=RUN"],
+                                          RunMode.RUN)
+        assert given is cfg and given.hydra.mode == RunMode.RUN
+        assert list(given.hydra.overrides.hydra) == ["hydra.mode=RUN"]
+        again = loader.load_configuration("config", ["seed=4", "hydra.mode=RUN"],
+                                          RunMode.RUN)
+    assert again is not cfg  # given once: the second call composes
+    assert again.hydra.mode == RunMode.RUN and again.seed == 4, (
+        "assumption broken: hydra.mode=RUN composes to hydra.mode RUN")
+    assert list(again.hydra.overrides.hydra) == ["hydra.mode=RUN"], (
+        "assumption broken: Hydra lists its hydra.mode=RUN among the hydra overrides")
+
+
 def test_split_argv_knows_every_flag_of_hydra_and_what_follows_it():
     from sim.hydra_support import _FLAGS, _SHORT
 

@@ -3,7 +3,8 @@ assumption it checks, so a Mesa release that changes one fails here, by name, an
 a run.
 
 The assumptions: Mesa's __init__ imports `mesa.experimental`, `mesa.discrete_space` and
-`mesa.space` only as names (nothing leadsim uses needs them, so they can be deferred);
+`mesa.space` only as names, and takes only `batch_run` from `mesa.batchrunner` (nothing
+leadsim uses needs them, so they can be deferred);
 Mesa forces the spawn start method on import; `Agent._ids` is a class-level mapping from a
 model to its id counter, which grows by one entry per model until someone drops it.
 """
@@ -23,8 +24,8 @@ def test_the_model_imports_mesa_without_its_unused_parts(python):
     out = json.loads(python(
         "import sys, json, multiprocessing as mp; before = mp.get_start_method(allow_none=True)"
         "; import sim.model; print(json.dumps(['scipy.spatial' in sys.modules, "
-        "before == mp.get_start_method(allow_none=True)]))"))
-    assert out == [False, True]  # no scipy.spatial; Mesa's forced spawn undone
+        "'tqdm' in sys.modules, before == mp.get_start_method(allow_none=True)]))"))
+    assert out == [False, False, True]  # no scipy.spatial, no tqdm; Mesa's spawn undone
 
 
 def test_mesas_deferred_parts_still_work_when_asked_for(python):
@@ -38,6 +39,51 @@ def test_mesas_deferred_parts_still_work_when_asked_for(python):
         " OrthogonalMooreGrid.__name__, type(mesa.experimental).__name__,"
         " type(sys.modules['mesa.space']).__name__)")
     assert out == "ABMSimulator ContinuousSpace 3 OrthogonalMooreGrid module module"
+
+
+def test_mesas_batch_run_still_runs_and_leaves_the_start_method(python):
+    out = json.loads(python(
+        "import json, sys, multiprocessing as mp\n"
+        "import sim.model, mesa\n"
+        "from mesa.datacollection import DataCollector\n"
+        "class Count(mesa.Model):\n"
+        "    def __init__(self, step_size=1, seed=None):\n"
+        "        super().__init__(seed=seed)\n"
+        "        self.n, self.step_size = 0, step_size\n"
+        "        self.datacollector = DataCollector(model_reporters={'n': 'n'})\n"
+        "    def step(self):\n"
+        "        self.n += self.step_size\n"
+        "        self.datacollector.collect(self)\n"
+        "rows = mesa.batch_run(Count, {'step_size': [1, 3]}, number_processes=1,"
+        " iterations=1, max_steps=4, display_progress=False)\n"
+        "print(json.dumps([sorted((r['step_size'], r['n']) for r in rows if r['Step'] == 4),"
+        " type(sys.modules['mesa.batchrunner']).__name__,"
+        " mesa.batchrunner is sys.modules['mesa.batchrunner'],"
+        " mp.get_start_method(allow_none=True)]))"))
+    (one, n1), (three, n3) = out[0]
+    assert (one, three) == (1, 3) and n1 >= 4 and n3 == 3 * n1  # both runs, 4 steps or more
+    assert out[1:3] == ["module", True]  # the real batch runner, in its place
+    assert out[3] != "spawn"  # Mesa's forced start method undone (tqdm's lock may set fork)
+
+
+def test_mesa_names_its_loggers_as_ever_when_imported_without_reading_the_stacks_source(
+        python):
+    """Mesa's logging reads the call stack at import (the module's name for its logger,
+    the class's name for the method logger); import_mesa lends it a stack walk without
+    source lines and a frame's module from its globals, which must give the same names,
+    and hands inspect back afterwards."""
+    out = json.loads(python(
+        "import inspect, json, logging, sys\n"
+        "walk, find = inspect.getouterframes, inspect.getmodule\n"
+        "import sim.model, mesa, mesa.mesa_logging as ml\n"
+        "seen = []\n"
+        "class Catch(logging.Handler):\n"
+        "    def emit(self, record): seen.append(record.getMessage())\n"
+        "log = logging.getLogger('MESA.mesa.model'); log.addHandler(Catch())\n"
+        "log.setLevel(logging.DEBUG); mesa.Model(seed=1)\n"
+        "print(json.dumps([sorted(ml._module_loggers), inspect.getouterframes is walk,"
+        " inspect.getmodule is find, seen[0].split(' with ')[0]]))"))
+    assert out == [["mesa.mesa_logging", "mesa.model"], True, True, "calling Model.__init__"]
 
 
 def test_agent_ids_is_a_class_level_counter_per_model_that_forget_agent_ids_drops():

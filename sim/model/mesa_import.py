@@ -11,9 +11,26 @@ and `import mesa.experimental.devs` work as before, only later. tests/test_start
 checks both the saving and the transparency; if a Mesa release imports them from its
 core, the first attribute asked for imports the real module and nothing breaks.
 
-Mesa's batch runner also forces the spawn start method of multiprocessing on import;
-`import_mesa` puts back whatever the process had (our sweeps use joblib/loky, and a forced
-spawn would make every fork-based pool re-import the world).
+Mesa's logging names its loggers at import by walking the whole call stack with
+`inspect.stack()` (mesa.model, twice): for each frame that reads the source lines around it
+and, for a frame without a file of its own (the import system's), searches every module in
+`sys.modules`. Deep in a run (Hydra's job, the import of the model) that cost 0.1-0.7 s,
+more the more modules are loaded. It then asks `inspect.getmodule` for the module of the
+frame, which, the first time in a process, works out the absolute file of every module
+loaded (a twentieth of a second after Hydra and pandas). `import_mesa` lends `inspect` a
+stack walk without source lines, and a `getmodule` that reads a frame's module from the
+frame's own globals (the module being imported is in `sys.modules` under that name, with
+the frame's file), for the length of Mesa's import: the frames, files, lines, function
+and module names Mesa reads are the same (tests/test_mesa_import.py checks its loggers'
+names).
+
+Mesa's batch runner, which leadsim does not use either, forces the spawn start method of
+multiprocessing on import (our sweeps use joblib/loky, and a forced spawn would make every
+fork-based pool re-import the world) and imports tqdm with asyncio (a twentieth of a
+second). Mesa's __init__ takes only `batch_run` from it, so `mesa.batchrunner` is deferred
+too and `mesa.batch_run` is a function that imports it on its first call and hands over to
+Mesa's own. Whenever Mesa or a deferred part of it is imported, `import_mesa` puts back
+the start method the process had.
 
 Mesa 3.3 numbers agents with a class attribute, `Agent._ids`: a defaultdict from each
 model to its own counter, which nothing ever empties, so a process that builds many
@@ -26,21 +43,24 @@ from __future__ import annotations
 
 import importlib
 import importlib.machinery
+import inspect
 import multiprocessing
 import sys
 import types
 
-DEFERRED = ("mesa.experimental", "mesa.discrete_space", "mesa.space")
+DEFERRED = ("mesa.experimental", "mesa.discrete_space", "mesa.space", "mesa.batchrunner")
+NOT_PACKAGES = ("mesa.space", "mesa.batchrunner")  # modules without a __path__
 
 
 class _Deferred(types.ModuleType):
     """Stands for a module until something asks it for an attribute: then imports the real
     module, puts it in its place (sys.modules, the parent package) and answers from it.
-    Dunder names other than __path__ (which a submodule's import needs) are not there, so
-    tools that scan sys.modules (inspect's getmodule reads __file__) do not import it."""
+    Dunder names other than a package's __path__ (which a submodule's import needs) are
+    not there, so tools that scan sys.modules (inspect's getmodule reads __file__) do not
+    import it."""
 
     def __getattr__(self, attr: str):
-        if attr.startswith("__") and attr != "__path__":
+        if attr.startswith("__") and (attr != "__path__" or self.__name__ in NOT_PACKAGES):
             raise AttributeError(attr)
         return getattr(_load(self.__name__, self), attr)
 
@@ -48,7 +68,9 @@ class _Deferred(types.ModuleType):
 def _load(name: str, stand_in: types.ModuleType) -> types.ModuleType:
     if sys.modules.get(name) is stand_in:
         del sys.modules[name]
+    start_method = multiprocessing.get_start_method(allow_none=True)
     real = importlib.import_module(name)
+    multiprocessing.set_start_method(start_method, force=True)
     parent, _, child = name.rpartition(".")
     if getattr(sys.modules.get(parent), child, None) is stand_in:
         setattr(sys.modules[parent], child, real)
@@ -64,11 +86,52 @@ def import_mesa() -> types.ModuleType:
             stand_in = _Deferred(name)
             stand_in.__spec__ = importlib.machinery.ModuleSpec(name, None)
             sys.modules[name] = stand_in
+    batch_runner = sys.modules["mesa.batchrunner"]
+    if isinstance(batch_runner, _Deferred):  # `from mesa.batchrunner import batch_run`
+        batch_runner.batch_run = _batch_run(batch_runner)
     start_method = multiprocessing.get_start_method(allow_none=True)
-    import mesa
-
+    walk, inspect.getouterframes = inspect.getouterframes, _outer_frames  # inspect.stack too
+    find, inspect.getmodule = inspect.getmodule, _frame_module(inspect.getmodule)
+    try:
+        import mesa
+    finally:
+        inspect.getouterframes, inspect.getmodule = walk, find
     multiprocessing.set_start_method(start_method, force=True)
     return mesa
+
+
+def _batch_run(stand_in: types.ModuleType):
+    def batch_run(*args, **kwargs):
+        return _load("mesa.batchrunner", stand_in).batch_run(*args, **kwargs)
+
+    batch_run.__doc__ = "Mesa's `mesa.batchrunner.batch_run`, imported on the first call."
+    return batch_run
+
+
+def _outer_frames(frame, context: int = 1) -> list[inspect.FrameInfo]:
+    """`inspect.getouterframes` without the source lines (code_context None) and with the
+    frame's own file name: no file is read and no module searched."""
+    frames = []
+    while frame:
+        code = frame.f_code
+        frames.append(inspect.FrameInfo(frame, code.co_filename, frame.f_lineno,
+                                        code.co_name, None, None))
+        frame = frame.f_back
+    return frames
+
+
+def _frame_module(getmodule):
+    """`inspect.getmodule` that answers a frame of a module's own code from the frame's
+    globals when `sys.modules` holds that module with the frame's file; else `getmodule`."""
+
+    def frame_module(obj, _filename=None):
+        if inspect.isframe(obj):
+            module = sys.modules.get(obj.f_globals.get("__name__"))
+            if getattr(module, "__file__", None) == obj.f_code.co_filename:
+                return module
+        return getmodule(obj, _filename)
+
+    return frame_module
 
 
 def forget_agent_ids(model) -> None:
