@@ -271,8 +271,9 @@ SUMMARY = {
                                      "expected fee of a booking",
     "market.first_responder_share": "of the prospects who inquired at two or more practices "
                                     "and booked, the share who booked with the first "
-                                    "practice to respond (the earliest human response; "
-                                    "Lead Connect 2021: 78%)",
+                                    "practice to respond (the earliest human response, an "
+                                    "answering service's pick-up included; Lead Connect "
+                                    "2021: 78%)",
     "market.multi_practice_bookings": "those prospects (inquired at two or more practices "
                                       "and booked)",
     "mmc.observed.callers": "callers of the M/M/c+M line",
