@@ -181,7 +181,7 @@ NURTURE_COLUMNS = {table: [c for c, text in columns.items() if text.startswith("
 
 OUTCOMES = {
     "booked": "reached while still ready: a consultation is booked with this practice",
-    "lost_to_competitor": "the prospect booked with another practice first",
+    "lost_to_competitor": "the prospect booked with another practice",
     "too_late": "reached, but the prospect was no longer ready to book",
     "not_reached": "the practice tried (all attempts of its cadence) but never got through",
     "abandoned": "hung up on hold, left no voicemail (or it was never returned), never reached",
