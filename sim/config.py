@@ -970,6 +970,10 @@ def validate_practice(p: PracticeConfig, key: str) -> None:
         )
     for name, fee in eco.procedure_fees.items():
         _non_negative(fee, f"{key}.economics.procedure_fees.{name}")
+    # the price a shopper weighing offers compares (sim/model/choice.py expected_fee)
+    mix_fees = {k: eco.procedure_fees[k] for k, w in eco.procedure_mix.items() if w > 0}
+    _check(any(fee > 0 for fee in mix_fees.values()), f"{key}.economics.procedure_fees",
+           mix_fees, "a fee > 0 for at least one procedure of procedure_mix")
     rep = p.reputation
     _check(1 <= rep.rating <= 5, f"{key}.reputation.rating", rep.rating, "1 to 5 stars")
     _count(rep.review_count, f"{key}.reputation.review_count")

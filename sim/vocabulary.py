@@ -49,7 +49,7 @@ ROLE_TAKES_CALLS = {
 # The closed set of an inquiry's outcomes (README, "Outcomes"). Every inquiry ends with
 # exactly one.
 BOOKED = "booked"  # reached while ready: a consultation is booked with this practice
-LOST = "lost_to_competitor"  # the prospect booked with another practice first
+LOST = "lost_to_competitor"  # the prospect booked with another practice
 TOO_LATE = "too_late"  # reached, but the prospect was no longer ready to book
 NOT_REACHED = "not_reached"  # the practice tried, but never reached the prospect
 ABANDONED = "abandoned"  # hung up on hold; nobody reached them afterwards

@@ -42,6 +42,9 @@ BAD_CONFIGS = [
                  id="handle-minutes-negative"),
     pytest.param(["market.prospects_per_day=0"], "market.prospects_per_day",
                  id="prospect-rate-zero"),
+    pytest.param([f"practices.gamma.economics.procedure_fees.{name}=0" for name in (
+        "breast_augmentation", "liposuction", "facelift", "abdominoplasty", "rhinoplasty")],
+                 "practices.gamma.economics.procedure_fees", id="mix-weighted-fee-zero"),
     pytest.param(["practices.beta.handling.call_minutes=0"],
                  "practices.beta.handling.call_minutes", id="call-minutes-zero"),
     pytest.param(["practices.alpha.roster.0.start=09:00", "practices.alpha.roster.0.end=08:00"],

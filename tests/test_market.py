@@ -198,6 +198,10 @@ def markets(draw, max_practices: int = 4, max_days: int = 3) -> Config:
         weights = draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=7, max_size=7)
                        .filter(lambda w: sum(w) > 0))
         m.channel_mix = {c.value: w for c, w in zip(Channel, weights)}
+    # shoppers who weigh offers: nobody, the default share, everybody; windows short and long
+    cmp = cfg.prospect.comparison
+    cmp.weigh_share = draw(st.sampled_from([0.0, 0.9, 1.0]))
+    cmp.window_hours = draw(st.sampled_from([0.5, 1.0, 24.0]))
     return validate(cfg)
 
 
@@ -299,16 +303,22 @@ def test_a_prospect_books_at_most_once_and_only_when_contacted(cfg):
     # prospects.booked_with names exactly the practice of the booked inquiry
     expected = booked.set_index("prospect_id")["practice"].reindex(pr.index).fillna("")
     assert (pr["booked_with"] == expected).all()
-    # at the contact, or (a shopper weighing offers) within the window after it
-    wait = pr.loc[booked["prospect_id"], "booked_at"].to_numpy() - booked["contacted_at"].to_numpy()
+    # not before the practice they book with reached them, and at the prospect's first
+    # contact, or (a shopper weighing offers) within the window after it
+    booked_at = pr.loc[booked["prospect_id"], "booked_at"].to_numpy()
+    first = (q.dropna(subset=["contacted_at"]).groupby("prospect_id")["contacted_at"].min()
+             .loc[booked["prospect_id"]].to_numpy())
     window = cfg.prospect.comparison.window_hours * 60.0
-    assert (wait >= 0).all() and (wait <= window + 1e-9).all()
+    assert (booked_at >= booked["contacted_at"].to_numpy()).all()
+    assert (booked_at - first <= window + 1e-9).all(), "booked after the window closed"
+    if cfg.prospect.comparison.weigh_share == 0:  # nobody weighs: book at the first contact
+        assert (booked_at == first).all() and (booked["contacted_at"].to_numpy() == first).all()
     assert pr.loc[pr["booked_with"] == "", "booked_at"].isna().all()
     for slot, n in totals(model, "n_booked").items():
         assert n == int((booked["practice"] == slot).sum())
 
 
-def check_competition(model: LeadMarket, res: Any, log: list[tuple]) -> None:
+def check_competition(cfg: Config, model: LeadMarket, res: Any, log: list[tuple]) -> None:
     q, pr = res.inquiries, res.prospects.set_index("prospect_id")
     assert not any(row[5] for row in log), "work done on an inquiry already closed"
     booking_seq = {pid: seq for seq, _, _, pid, _, _, outcome in log if outcome == "booked"}
@@ -334,7 +344,8 @@ def check_competition(model: LeadMarket, res: Any, log: list[tuple]) -> None:
     offers = lost[lost["contacted_at"].notna()]
     assert (offers["contacted_at"] <= offers["prospect_id"].map(pr["booked_at"])).all(), \
         "a lost inquiry was reached after the booking"
-    assert model.weigh_share > 0 or offers.empty
+    if cfg.prospect.comparison.weigh_share == 0:
+        assert offers.empty, "an offer was weighed with prospect.comparison.weigh_share 0"
     # the practices' running totals count each lost inquiry once
     for slot, n in totals(model, "n_lost").items():
         assert n == int((lost["practice"] == slot).sum()), slot
@@ -345,7 +356,7 @@ def check_competition(model: LeadMarket, res: Any, log: list[tuple]) -> None:
 def test_competition_the_first_practice_to_reach_a_ready_prospect_takes_them(cfg):
     with work_log() as log:
         model, res = simulate(cfg)
-    check_competition(model, res, log)
+    check_competition(cfg, model, res, log)
 
 
 def test_competition_when_a_prospect_contacts_every_practice_at_once():
@@ -358,7 +369,7 @@ def test_competition_when_a_prospect_contacts_every_practice_at_once():
     with work_log() as log:
         model, res = simulate(cfg)
     assert (res.inquiries["outcome"] == "lost_to_competitor").sum() > 20
-    check_competition(model, res, log)
+    check_competition(cfg, model, res, log)
 
 
 # --------------------------------------------------------------------------- money

@@ -152,6 +152,30 @@ def test_an_offer_is_picked_by_the_logit_of_rating_and_price(ratings, prices, wa
         assert picks.count(j) / n == pytest.approx(p, abs=2 / n)
 
 
+def test_the_offer_picked_does_not_depend_on_the_order_the_offers_came_in():
+    """Common random numbers: the same prospect (the same u_pick) holding offers from the
+    same practices picks the same practice whichever order the offers arrived in."""
+    from types import SimpleNamespace as NS
+
+    def pick(order, u):
+        practices = [NS(index=i, price=price, slot=f"p{i}", _book=lambda *a: None,
+                        close=lambda *a: None)
+                     for i, price in enumerate([9000.0, 7000.0, 8000.0])]
+        ratings = {"p0": 4.2, "p1": 4.8, "p2": 4.5}
+        market = NS(reputation=NS(rating_seen=lambda p: ratings[p.slot]),
+                    offer_rating_weight=1.5, offer_price_elasticity=1.0, env=NS(now=0.0),
+                    prospect_booked=lambda prospect: None)
+        prospect = NS(offers=tuple(NS(practice=practices[i]) for i in order),
+                      draws=NS(u_pick=u))
+        LeadMarket.weigh_offers(market, prospect)
+        return prospect.booked_with.index
+
+    for u in [(k + 0.5) / 50 for k in range(50)]:
+        picks = {pick(order, u) for order in [(0, 1, 2), (2, 1, 0), (1, 0, 2), (2, 0, 1)]}
+        assert len(picks) == 1, u
+    assert len({pick((0, 1, 2), (k + 0.5) / 50) for k in range(50)}) == 3  # all can win
+
+
 def two_practices_round_the_clock(weigh_share: float, window_hours: float = 24.0) -> Config:
     """Every prospect writes to both practices (staffed day and night, one a little
     better rated), 30 minutes apart at most."""

@@ -181,7 +181,7 @@ NURTURE_COLUMNS = {table: [c for c, text in columns.items() if text.startswith("
 
 OUTCOMES = {
     "booked": "reached while still ready: a consultation is booked with this practice",
-    "lost_to_competitor": "the prospect booked with another practice first",
+    "lost_to_competitor": "the prospect booked with another practice",
     "too_late": "reached, but the prospect was no longer ready to book",
     "not_reached": "the practice tried (all attempts of its cadence) but never got through",
     "abandoned": "hung up on hold, left no voicemail (or it was never returned), never reached",
@@ -271,8 +271,9 @@ SUMMARY = {
                                      "expected fee of a booking",
     "market.first_responder_share": "of the prospects who inquired at two or more practices "
                                     "and booked, the share who booked with the first "
-                                    "practice to respond (the earliest human response; "
-                                    "Lead Connect 2021: 78%)",
+                                    "practice to respond (the earliest human response, an "
+                                    "answering service's pick-up included; Lead Connect "
+                                    "2021: 78%)",
     "market.multi_practice_bookings": "those prospects (inquired at two or more practices "
                                       "and booked)",
     "mmc.observed.callers": "callers of the M/M/c+M line",

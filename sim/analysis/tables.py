@@ -355,7 +355,8 @@ def first_responder_share(inquiries: pd.DataFrame, prospects: pd.DataFrame) -> t
     """Among prospects who inquired at two or more practices and booked: the share who
     booked with the first practice to respond, and their number. The first to respond is
     the inquiry with the earliest human response (`answered_at`: a live answer, a reply or
-    a call-back attempt; an auto-responder does not count), the earlier inquiry on a tie:
+    a call-back attempt, an answering service's pick-up included; an auto-responder does
+    not count), the earlier inquiry on a tie:
     what a shopper means by "the first business to respond" (Lead Connect 2021)."""
     answered = inquiries["answered_at"].to_numpy()
     rows = inquiries[~np.isnan(answered)]

@@ -278,10 +278,13 @@ class LeadMarket(mesa.Model):
     def weigh_offers(self, prospect) -> None:
         """The prospect chooses among the offers in hand (choice.offer_pick: rating and
         price, by the prospect's own `u_pick`) and books; every other inquiry,
-        offer or not, is lost to the chosen practice."""
+        offer or not, is lost to the chosen practice. The offers are read in the practices'
+        order, not the order they came in, so that `u_pick` picks the same practice from
+        the same offers whichever plan made them arrive first (common random numbers)."""
         offers, prospect.offers = prospect.offers, ()
         chosen = offers[0]
         if len(offers) > 1:
+            offers = sorted(offers, key=lambda q: q.practice.index)
             ratings = [self.reputation.rating_seen(q.practice) for q in offers]
             prices = [q.practice.price for q in offers]
             chosen = offers[offer_pick(ratings, prices, self.offer_rating_weight,

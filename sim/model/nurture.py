@@ -19,8 +19,9 @@ that the nurturing practice is first, mostly alone, on their list.
 
 Draws: the decisions (accept, ready again, which touch, shop again) are one fixed block
 of uniforms per offer from the stream "nurture"; the returning prospects' personal draws
-come from "nurture.shopping", "nurture.contact" and "nurture.booking". None is drawn
-unless a practice has a programme, so runs without one are unchanged bit for bit.
+come from "nurture.shopping", "nurture.contact", "nurture.booking" and
+"nurture.comparison" (whether and which offer they take, when weighing offers). None is
+drawn unless a practice has a programme, so runs without one are unchanged bit for bit.
 Returns after the last day of arrivals do not happen in the run: the list still waiting
 then is valued by its expected returns (`NurtureList.pending`).
 """
