@@ -17,31 +17,25 @@ a stated probability of being right.
    shipped plan (configs/plan/) that fits go to procedure KN (Kim & Nelson 2001,
    sim.analysis.selection) on fresh seeds selection_seed + j.
 
-Writes into the run folder: optuna.db, search.csv (every trial), shipped.csv (the shipped
-plans on the search seeds), selection.csv, selection_runs.csv, best_plan.yaml (a plan file
-`leadsim compare plans=[current,<run>/best_plan.yaml]` accepts), report.html.
+The work is sim.search.optimise's; this app checks the settings and hands them over.
+Writes into the run folder: optuna.db, search.csv (every trial and the shipped plans),
+selection.csv, selection_runs.csv, best_plan.yaml (a plan file `leadsim compare
+plans=[current,<run>/best_plan.yaml]` accepts), report.html.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 import sys
-from dataclasses import replace
 from pathlib import Path
-
-import pandas as pd
 
 from experiments import compare_staffing as cs
 
 SETTINGS = ("budget_per_month", "wage_overhead", "practice", "market_days", "trials",
             "replications", "seed", "sampler_seed", "startup_trials", "top_k", "delta",
-            "alpha", "n0", "max_replications", "selection_seed", "n_jobs", "sim_overrides",
-            "search")
-# what a trial's result depends on: a study resumed with other values is refused
-FINGERPRINT = ("budget_per_month", "wage_overhead", "practice", "market_days",
-               "replications", "seed", "sim_overrides", "search")
+            "alpha", "n0", "max_replications", "selection_seed", "n_jobs",
+            "search_workers", "storage", "sim_overrides", "search")
 
 
 def _whole(v, low: int) -> bool:
@@ -63,6 +57,8 @@ def settings_from(cfg) -> dict:
     raw.pop("hydra", None)
     if cs.PRACTICE_KEY in raw:
         raw["practice"] = raw.pop(cs.PRACTICE_KEY)
+    raw.setdefault("search_workers", 1)
+    raw.setdefault("storage", None)
     for key in raw:
         if key not in SETTINGS:
             raise ConfigError(f"{key}: unknown key (allowed: {', '.join(SETTINGS)})")
@@ -86,6 +82,13 @@ def settings_from(cfg) -> dict:
     need("max_replications", mr is None or _whole(mr, raw["n0"]),
          f"null, or a whole number >= n0 ({raw['n0']})")
     need("n_jobs", _whole(raw["n_jobs"], 1) or raw["n_jobs"] == -1, "-1, or a whole number >= 1")
+    need("search_workers", _whole(raw["search_workers"], 1), "a whole number >= 1")
+    storage = raw.get("storage")
+    need("storage", storage is None or (isinstance(storage, str) and "://" in storage),
+         "null (optuna.db in the run folder) or an RDB URL, e.g. sqlite:///x.db")
+    first, last, sel = raw["seed"], raw["seed"] + raw["replications"] - 1, raw["selection_seed"]
+    need("selection_seed", sel > last or (mr is not None and sel + mr <= first),
+         f"fresh seeds: above the search's seeds {first}..{last}")
     overrides = raw.get("sim_overrides") or []
     need("sim_overrides", isinstance(overrides, list) and all(isinstance(o, str)
                                                                for o in overrides),
@@ -103,159 +106,14 @@ def check(cfg) -> None:
     cs.practice_config(s["market_days"], s["sim_overrides"], s["practice"])
 
 
-# --------------------------------------------------------------------------- runs
-
-
-class Runner:
-    """Simulates plans on given seeds (compare_staffing.simulate on sim.replications'
-    workers) and counts the runs; money is per month, with the wage overhead."""
-
-    def __init__(self, base, s: dict):
-        self.base, self.s, self.count = base, s, 0
-        self.scale = cs.DAYS_PER_MONTH / s["market_days"]
-
-    def config(self, plan):
-        from sim.config import to_config
-
-        return to_config(replace(self.base, plan=plan))
-
-    def money(self, out: dict) -> tuple[float, float]:
-        m, k = out["metrics"], self.s["wage_overhead"]
-        return ((m["net"] - k * m["wages"]) * self.scale,
-                (m["staffing_cost"] + k * m["wages"]) * self.scale)
-
-    def run(self, configs: dict, seeds: dict) -> dict:
-        """{name: {replication: (net, cost)}} for every name and replication -> seed."""
-        from sim.replications import map_tasks
-
-        tasks = [(configs[n], n, j, seed, 1 / 3) for j, seed in seeds.items() for n in configs]
-        self.count += len(tasks)
-        done = map_tasks(cs._task, tasks, self.s["n_jobs"], progress=False)
-        out: dict = {n: {} for n in configs}
-        for name, j, result in done:
-            out[name][j] = self.money(result)
-        return out
-
-
-def _paired(runs: dict, baseline: list) -> dict:
-    n = len(baseline)
-    gain = sum(runs[j][0] - baseline[j][0] for j in range(n)) / n
-    cost = sum(runs[j][1] - baseline[j][1] for j in range(n)) / n
-    return {"value": gain, "extra_cost": cost, "replications": n}
-
-
-def optimise(s: dict, out: Path, log=print) -> dict:
-    """Search, select and write the outputs into `out`; returns a summary (the runs
-    simulated now, the trials evaluated now, the selected plan)."""
-    from sim import ConfigError
-    from sim.analysis.selection import KNSelection
-    from sim.config import PlanConfig
-    from sim.config_files import load_plan, write_plan
-    from sim.fileio import write_atomic
-    from sim.search.study import completed, open_study, run_search, trials_table
-
-    space, budget = s["space"], float(s["budget_per_month"])
-    base = cs.practice_config(s["market_days"], s["sim_overrides"], s["practice"])
-    runner = Runner(base, s)
-    out.mkdir(parents=True, exist_ok=True)
-    study = open_study(f"sqlite:///{out / 'optuna.db'}", s["sampler_seed"], s["startup_trials"])
-    finger = json.dumps({k: s[k] for k in FINGERPRINT}, sort_keys=True, default=str)
-    if study.user_attrs.get("settings", finger) != finger:
-        raise ConfigError(f"hydra.run.dir: the study in {out} was run with other settings "
-                          f"(allowed: the same {', '.join(FINGERPRINT)}, or a new run folder)")
-    study.set_user_attr("settings", finger)
-    seeds = {j: s["seed"] + j for j in range(s["replications"])}
-    current = PlanConfig(name="current", summary="Keep the practice as it is.")
-    if "baseline" not in study.user_attrs:
-        runs = runner.run({"current": runner.config(current)}, seeds)["current"]
-        study.set_user_attr("baseline", [list(runs[j]) for j in range(len(seeds))])
-    baseline = study.user_attrs["baseline"]
-    if "shipped" not in study.user_attrs:
-        names = [p for p in cs.available_plans() if p != "current"]
-        runs = runner.run({p: runner.config(load_plan(p)) for p in names}, seeds)
-        study.set_user_attr("shipped", {p: _paired(runs[p], baseline) for p in names})
-    shipped = pd.DataFrame([{"plan": p, "extra_cost_per_month": r["extra_cost"],
-                             "net_gain_per_month": r["value"],
-                             "fits_budget": r["extra_cost"] <= budget}
-                            for p, r in study.user_attrs["shipped"].items()])
-
-    def evaluate(point: dict) -> dict:
-        plan = space.plan(point)
-        return _paired(runner.run({"x": runner.config(plan)}, seeds)["x"], baseline)
-
-    done_before, runs_before = len(completed(study)), runner.count
-    evaluated = run_search(study, space, evaluate, s["trials"], budget)
-    log(f"search: {len(completed(study))} trials ({evaluated} evaluated now, "
-        f"{done_before} found in {out / 'optuna.db'})")
-    search_runs = runner.count - runs_before
-    table = trials_table(study, space)
-    write_atomic(out / "search.csv", lambda tmp: table.to_csv(tmp, index=False))
-    write_atomic(out / "shipped.csv", lambda tmp: shipped.to_csv(tmp, index=False))
-
-    fits = table[table["fits_budget"] & table["repeat_of"].isna()]
-    fits = fits.sort_values("net_gain_per_month", ascending=False).head(s["top_k"])
-    fit_shipped = shipped[shipped["fits_budget"]].sort_values("net_gain_per_month",
-                                                              ascending=False)
-    if fits.empty:
-        cheapest = table["extra_cost_per_month"].min()
-        raise ConfigError(f"budget_per_month: {budget:g} fits no plan of the search space "
-                          f"(its cheapest trial costs ${cheapest:,.0f} a month more; allowed: "
-                          "a larger budget, or decisions that can cost less)")
-    plans = {"current": current}
-    for _, row in fits.iterrows():
-        point = _point(space, row)
-        plans[f"trial_{int(row['trial'])}"] = space.plan(point, name=f"trial_{int(row['trial'])}")
-    best_shipped = None
-    if not fit_shipped.empty:
-        best_shipped = fit_shipped.iloc[0]["plan"]
-        plans[best_shipped] = load_plan(best_shipped)
-    configs = {n: runner.config(p) for n, p in plans.items()}
-    sel = KNSelection(list(plans), s["delta"], s["alpha"], s["n0"], s["max_replications"])
-    log(f"selection: {len(plans)} candidates ({', '.join(plans)}), KN with delta "
-        f"${s['delta']:,.0f}, alpha {s['alpha']:g}")
-    while not sel.done:
-        rounds = sel.next_round()
-        for j, systems in rounds:
-            values = runner.run({n: configs[n] for n in systems},
-                                {j: s["selection_seed"] + j})
-            sel.observe(j, {n: values[n][j][0] for n in systems})
-    result = sel.result()
-    obs = sel.observations()
-    write_atomic(out / "selection.csv", lambda tmp: result.table().to_csv(tmp, index=False))
-    write_atomic(out / "selection_runs.csv", lambda tmp: obs.to_csv(tmp, index=False))
-    chosen = plans[result.selected]
-    best = replace(chosen, name="best_plan",
-                   summary=chosen.summary or result.selected,
-                   cost_note=f"leadsim optimise: {result.selected} of the run in {out}.")
-    write_plan(best, out / "best_plan.yaml")
-    summary = {"runs": runner.count, "search_runs": search_runs, "evaluated": evaluated, "selected": result.selected,
-               "best_shipped": best_shipped, "guaranteed": result.guaranteed,
-               "statement": result.statement(f"${s['delta']:,.0f} a month")}
-    from experiments.optimise_report import write_report
-
-    write_report(out, s, table, shipped, result, obs, plans, best_shipped)
-    log(f"selected: {result.selected} ({chosen.summary})")
-    log(summary["statement"])
-    log(f"{runner.count} runs simulated now; best plan: {out / 'best_plan.yaml'}")
-    return summary
-
-
-def _point(space, row) -> dict:
-    """The point of a search.csv row (values as the space holds them)."""
-    out = {}
-    for name, d in space.decisions.items():
-        v = row[name]
-        match = [x for x in d.values if x == v or (isinstance(x, float) and _real(v)
-                                                    and math.isclose(x, float(v)))]
-        out[name] = match[0] if match else v
-    return out
-
-
 def main_body(cfg) -> dict:
     from hydra.core.hydra_config import HydraConfig
 
+    from sim.search.optimise import optimise
+
     s = settings_from(cfg)
-    return optimise(s, Path(HydraConfig.get().runtime.output_dir))
+    base = cs.practice_config(s["market_days"], s["sim_overrides"], s["practice"])
+    return optimise(s, base, Path(HydraConfig.get().runtime.output_dir))
 
 
 def _app():
@@ -280,6 +138,12 @@ def precheck(argv: list[str]) -> None:
     from sim.hydra_support import overrides_of
 
     for arg in overrides_of(argv):
+        name, _, value = arg.partition("=")
+        if name in ("search", "search.decisions") and value.strip() in ("{}", "null"):
+            # Hydra merges `{}` into the defaults (a no-op): an empty space is refused here
+            print(f"error: search.decisions: {value.strip()} is not allowed (allowed: at least "
+                  "one decision to search)", file=sys.stderr)
+            raise SystemExit(2)
         key = arg.split("=", 1)[0].lstrip("+~").split(".")[0].split("@")[0]
         if key.startswith("hydra") or key in SETTINGS or key == cs.PRACTICE_KEY:
             continue
