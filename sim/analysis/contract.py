@@ -250,6 +250,7 @@ OPTIMISE_FILES = {
                           "candidates starts from it",
     "best_plan.yaml": "the selected plan, a plan file every app accepts by its path",
     "report.html": "the page for the practice manager",
+    "optimise_staffing.log": "Hydra's log of the run (the lines printed)",
 }
 OPTIMISE_TABLES: dict[str, dict[str, str]] = {
     "search.csv": {

@@ -222,7 +222,8 @@ def _select(study, runner: PlanRunner, plans: dict, s: dict, out: Path, log, pro
     def on_round(sel):
         obs = sel.observations()
         write_atomic(path, lambda tmp: obs.to_csv(tmp, index=False))
-        bar.total = sel.worst_case_replications
+        worst, cap = sel.worst_case_replications, s["max_replications"]
+        bar.total = min(x for x in (worst, cap) if x is not None) if worst or cap else None
         bar.set_postfix_str(f"{len(sel.survivors)} left", refresh=False)
         bar.update(sel.replications - bar.n)
 
