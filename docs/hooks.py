@@ -134,6 +134,7 @@ def configuration_page() -> str:
 def _app_settings() -> list[str]:
     import yaml
 
+    from sim.apphelp import TYPED_AS
     from sim.describe import yaml_keys
     from sim.paths import CONFIG_DIR
 
@@ -153,7 +154,9 @@ def _app_settings() -> list[str]:
                 value = value.get(part) if isinstance(value, dict) else None
             if isinstance(value, dict):
                 continue
-            rows.append([f"`{key}`", code(value), cell(comment)])
+            typed = TYPED_AS.get(name, {}).get(key, key)  # the key as users type it
+            shown = f"`{typed}`" if typed == key else f"`{typed}` (`{key}` in the file)"
+            rows.append([shown, code(value), cell(comment)])
         out += [table(["key", "value in the file", "comment in the file"], rows), ""]
     return out
 
@@ -223,6 +226,8 @@ def _compare_outputs(stats) -> list[str]:
 
 
 COMPARE_ONLY = {
+    "net_with_nurture_list": "`net` + `nurture_pending_value`: the net with the expected value "
+                             "of the nurture list still waiting at the end",
     "never_answered_share": "share of the focal practice's inquiries never answered",
     "phone_calls": "its phone inquiries",
     "phone_answered_within_target": "share of calls answered within the target "

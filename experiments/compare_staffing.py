@@ -27,6 +27,12 @@ Writes into results/compare_staffing/<date>/<time>/:
                    the rostered hours a week and the nominal cost a month
 - report.html      one self-contained page for the practice manager (figures inside)
 - *.png            the report's figures
+
+Over 300 lines for a reason: the app's own settings (plans, practice, replications,
+target, ...) are checked here, each with its one-line error before anything runs, and
+`write_outputs` assembles the report's context from the runs. The analysis itself is
+library code: sim.analysis.staffing (rosters, the Erlang hint, a run's counts),
+sim.analysis.stats (intervals, the verdict), sim.analysis.report (the page).
 """
 
 from __future__ import annotations
@@ -41,9 +47,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analysis.staffing import DAYS_PER_MONTH
+from sim.vocabulary import HOURS_PER_WEEK
+
 FOCAL = "alpha"
-HOURS_PER_WEEK = 168
-DAYS_PER_MONTH = 365.25 / 12
 
 # (column in comparison.csv, key under practices.<slot>. in summary.json). Totals are over
 # the simulated market days; money is also given per month (`*_per_month`).
@@ -66,12 +73,23 @@ METRICS = [
     ("new_reviews", "new_reviews"),
     ("mean_new_stars", "mean_new_stars"),
     ("referrals_generated", "referrals_generated"),
+    # nurture (sim/analysis/nurture.py): in summary.json only when a practice of the run
+    # has a programme; 0 when none has (nobody is on a list)
+    ("micro_conversions", "micro_conversions"),
+    ("nurture_returns", "nurture_returns"),
+    ("bookings_after_nurture", "bookings_after_nurture"),
+    ("nurture_pending", "nurture_pending"),
+    ("nurture_pending_value", "nurture_pending_value"),
 ]
+NURTURE_METRICS = ("micro_conversions", "nurture_returns", "bookings_after_nurture",
+                   "nurture_pending", "nurture_pending_value")
 PER_MONTH = ["revenue", "staffing_cost", "wages", "net", "bookings", "procedures",
-             "abandoned_calls", "unanswered", "new_reviews", "referrals_generated"]
+             "abandoned_calls", "unanswered", "new_reviews", "referrals_generated",
+             "micro_conversions", "bookings_after_nurture", "net_with_nurture_list"]
 # computed here from the focal practice's inquiries (not in summary.json)
 EXTRA_METRICS = ["never_answered_share", "phone_calls", "phone_answered_within_target",
-                 "phone_abandoned_share", "phone_menu_hangup_share", "unread_channel_share"]
+                 "phone_abandoned_share", "phone_menu_hangup_share", "unread_channel_share",
+                 "net_with_nurture_list"]
 # keys of `python -m sim` that the comparison sets itself: not allowed in sim_overrides
 OWN_KEYS = {"market.days": "use market_days=", "seed": "use seed=", "plan": "use plans=",
             "practice@practices.alpha": "use practice=",
@@ -227,19 +245,11 @@ def check(cfg) -> None:
 # --------------------------------------------------------------------------- one run
 
 
-def hour_exposure(days: int) -> np.ndarray:
-    """How many times each hour of the week occurs in `days` days from Monday 00:00."""
-    count = np.zeros(HOURS_PER_WEEK)
-    for d in range(days):
-        count[(d % 7) * 24 : (d % 7) * 24 + 24] += 1
-    return count
-
-
 def simulate(cfg, seed: int, within_minutes: float = 1 / 3) -> dict:
     """One run of one plan: the focal practice's metrics, first responses and inquiry
     counts per hour of the week (plain data, small enough to send between processes)."""
     import sim
-    from sim.analysis.tables import hung_up_in_menu
+    from sim.analysis import staffing
     from sim.config import unread_channels
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -251,31 +261,23 @@ def simulate(cfg, seed: int, within_minutes: float = 1 / 3) -> dict:
     metrics = {}
     for name, key in METRICS:
         v = s.get(prefix + key)
+        if v is None and name in NURTURE_METRICS and "market.micro_conversions" not in s:
+            v = 0.0  # no nurture programme in the run: nobody on a list
         metrics[name] = float(v) if v is not None else math.nan
+    # the gain of a nurture list lands months later: the net with the list's expected value
+    metrics["net_with_nurture_list"] = metrics["net"] + metrics["nurture_pending_value"]
     inq = result.inquiries[result.inquiries["practice"] == FOCAL]
-    phone = inq[inq["channel"] == "phone"]
-    frt = phone["first_response_minutes"]
-    metrics["never_answered_share"] = 1.0 - metrics["answered_share"]
-    metrics["phone_calls"] = float(len(phone))
-    metrics["phone_answered_within_target"] = (
-        float((frt <= within_minutes).mean()) if len(phone) else math.nan)
-    metrics["phone_abandoned_share"] = float(phone["abandoned"].mean()) if len(phone) else math.nan
-    metrics["phone_menu_hangup_share"] = (float(hung_up_in_menu(phone).mean()) if len(phone)
-                                          else math.nan)
     unread = unread_channels(cfg.practices[FOCAL])
-    on_unread = inq["channel"].isin(unread).to_numpy()
-    metrics["unread_channel_share"] = float(on_unread.mean()) if len(inq) else math.nan
-    how = (inq["arrived_at"].to_numpy() // 60).astype(int) % HOURS_PER_WEEK
-    groups = np.where(inq["channel"] == "phone", 0, np.where(on_unread, 2, 1))
-    by_hour = np.zeros((3, HOURS_PER_WEEK))
-    np.add.at(by_hour, (groups, how), 1)
+    metrics["never_answered_share"] = 1.0 - metrics["answered_share"]
+    metrics.update(staffing.inquiry_metrics(inq, unread, within_minutes))
     return {
         "metrics": metrics,
         "seconds": seconds,
         "cpu_seconds": cpu,
         "first_response": inq["first_response_minutes"].to_numpy(dtype="float32"),
         "channel": inq["channel"].to_numpy(dtype=object),
-        "by_hour": by_hour,  # rows: phone, messages someone reads, messages nobody reads
+        # rows: phone, messages someone reads, messages nobody reads
+        "by_hour": staffing.inquiries_by_hour(inq, unread),
     }
 
 
@@ -315,6 +317,7 @@ def run_comparison(configs: dict, replications: int, seed: int = 0, n_jobs: int 
     plan (common random numbers). `configs` maps a plan label to its sim Config. `n_jobs`:
     worker processes (1: in this process; -1: one per core); the results do not depend
     on it."""
+    from sim.analysis import staffing
     from sim.replications import map_tasks
 
     plans = list(configs)
@@ -330,7 +333,7 @@ def run_comparison(configs: dict, replications: int, seed: int = 0, n_jobs: int 
     elapsed = time.perf_counter() - t0
     days = next(iter(configs.values())).market.days
     rows, frt, by_hour = [], [], {}
-    exposure = hour_exposure(days)
+    exposure = staffing.hour_exposure(days)
     for p in plans:
         counts = np.zeros((3, HOURS_PER_WEEK))
         for r in range(replications):
@@ -354,123 +357,20 @@ def comparison_metrics() -> list[str]:
     return [m for m, _ in METRICS] + [f"{m}_per_month" for m in PER_MONTH] + EXTRA_METRICS
 
 
-# --------------------------------------------------------------------------- staffing
+def plan_descriptions(configs: dict, plans: list[str]) -> dict:
+    """Per plan: its own words and what it changed in the baseline's focal practice
+    (sim.analysis.staffing.plan_descriptions)."""
+    from sim.analysis.staffing import plan_descriptions as describe
 
-
-def _day_names(days) -> set[int]:
-    order = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-    return {order.index(str(getattr(d, "value", d))) for d in days}
-
-
-def _window_by_hour(days, start: str, end: str) -> np.ndarray:
-    """Share of each hour of the week covered by a weekly window."""
-    from sim.config import parse_clock
-
-    s, e = parse_clock(start, "start"), parse_clock(end, "end")
-    out = np.zeros(HOURS_PER_WEEK)
-    for d in _day_names(days):
-        for h in range(24):
-            lo, hi = max(s, h * 60), min(e, h * 60 + 60)
-            if hi > lo:
-                out[d * 24 + h] += (hi - lo) / 60.0
-    return out
-
-
-def roster_by_hour(practice) -> dict[str, np.ndarray]:
-    """People on shift per hour of the week by kind, from a PracticeConfig:
-    `phone` (front desk and coordinators, who take calls), `messages_only` (social media),
-    `service` (answering-service agents), and `phone_equivalent` (phone staff counting a
-    receptionist as 1 - her patient share of a person, since patients at the desk come
-    first: two receptionists with 30% each count as 1.4)."""
-    phone = np.zeros(HOURS_PER_WEEK)
-    equiv = np.zeros(HOURS_PER_WEEK)
-    social = np.zeros(HOURS_PER_WEEK)
-    for line in practice.roster:
-        role = str(getattr(line.role, "value", line.role))
-        cover = _window_by_hour(line.days, line.start, line.end) * line.staff
-        share = practice.patient_share if line.patient_share is None else line.patient_share
-        if role == "social_media":
-            social += cover
-        else:
-            phone += cover
-            equiv += cover * ((1 - share) if role == "front_desk" else 1.0)
-    service = np.zeros(HOURS_PER_WEEK)
-    svc = practice.answering_service
-    if svc.enabled:
-        hours = str(getattr(svc.hours, "value", svc.hours))
-        if hours == "always":
-            open_ = np.zeros(HOURS_PER_WEEK)
-        else:
-            open_ = np.clip(sum((_window_by_hour(h.days, h.start, h.end)
-                                 for h in practice.opening_hours), np.zeros(HOURS_PER_WEEK)),
-                            0, 1)
-        service = (1 - open_) * svc.agents
-        if hours == "nights":  # only on the days the practice opens
-            days = open_.reshape(7, 24).sum(axis=1) > 0
-            service = (service.reshape(7, 24) * days[:, None]).ravel()
-    return {"phone": phone, "phone_equivalent": equiv, "messages_only": social,
-            "service": service}
-
-
-def erlang_hint(phone_rate_per_hour: np.ndarray, handle_minutes: float,
-                patience_minutes: float, within_minutes: float, service_level: float,
-                max_abandon: float) -> np.ndarray:
-    """Erlang A staff needed per hour of the week for the phone line (0 with no calls)."""
-    from sim.analysis.erlang import staff_needed
-
-    need = np.zeros(HOURS_PER_WEEK, dtype=int)
-    cache: dict[float, int] = {}
-    for h, rate in enumerate(phone_rate_per_hour):
-        if rate <= 0:
-            continue
-        key = round(float(rate), 6)
-        if key not in cache:
-            cache[key] = staff_needed(key / 60.0, handle_minutes, patience_minutes,
-                                      service_level, within_minutes, max_abandon)
-        need[h] = cache[key]
-    return need
+    return describe(configs, plans, FOCAL)
 
 
 # --------------------------------------------------------------------------- the app
 
 
-def economics_of(practice) -> dict | None:
-    """The practice's economics for the report's money sentence, None when they are the
-    model's defaults (whose sources the sentence cites)."""
-    from sim.config import EconomicsConfig
-
-    eco = practice.economics
-    if eco == EconomicsConfig():
-        return None
-    fees = [eco.procedure_fees[k] for k, share in eco.procedure_mix.items() if share > 0]
-    return {"no_show_rate": eco.no_show_rate,
-            "consultation_to_procedure": eco.consultation_to_procedure,
-            "fee_low": min(fees), "fee_high": max(fees)}
-
-
-def plan_descriptions(configs: dict, plans: list[str]) -> dict:
-    """Per plan: its own words (`summary`, `cost`: the plan file's `cost_note`) and what it
-    changed in the baseline's practice, computed from the configs as run (`change`,
-    `change_cost`, `hours_per_week`, `cost_per_month`, `lowers_staff`, `lowers_cost`)."""
-    from sim.analysis.practice_words import describe_change
-
-    base = configs[plans[0]].practices[FOCAL]
-    out = {}
-    for p in plans:
-        plan = configs[p].plan
-        change = describe_change(base, configs[p].practices[FOCAL])
-        out[p] = {"summary": plan.summary or p, "cost": plan.cost_note,
-                  "change": change.text, "change_cost": change.cost_text,
-                  "hours_per_week": change.hours_per_week,
-                  "cost_per_month": change.cost_per_month,
-                  "removed_hours_per_week": change.removed_hours_per_week,
-                  "lowers_staff": change.lowers_staff, "lowers_cost": change.lowers_cost}
-    return out
-
-
 def write_outputs(out: Path, comp: Comparison, configs: dict, settings: dict) -> Path:
     """comparison.csv, replications.csv, staffing_hint.csv, figures and report.html."""
-    from sim.analysis import practice_words, report, staffing_plots
+    from sim.analysis import practice_words, report, staffing, staffing_plots
     from sim.analysis.stats import compare_plans
     from sim.config import CHANNELS, unread_channels, watched_channels
 
@@ -487,22 +387,14 @@ def write_outputs(out: Path, comp: Comparison, configs: dict, settings: dict) ->
     phone_rate = comp.by_hour[base][0]
     # the focal practice's own callers' patience when it has one (a fitted practice)
     patience = focal[base].hold_patience_minutes or configs[base].prospect.hold_patience_minutes
-    # A phone menu of m minutes: a share exp(-m / patience) of the callers reach the line
-    # (sim/model/practice.py), and the line's staff are needed for them only.
-    reach_line = math.exp(-focal[base].phone_menu_seconds / 60.0 / patience)
-    need = erlang_hint(phone_rate * reach_line, focal[base].handling.call_minutes,
-                       patience, within, target["service_level"], target["max_abandon"])
-    rosters = {p: roster_by_hour(focal[p]) for p in comp.plans}
+    # a phone menu: only the callers who sit through it need the line's staff
+    reach_line = staffing.share_reaching_the_line(focal[base].phone_menu_seconds, patience)
+    need = staffing.erlang_hint(phone_rate * reach_line, focal[base].handling.call_minutes,
+                                patience, within, target["service_level"],
+                                target["max_abandon"])
+    rosters = {p: staffing.roster_by_hour(focal[p]) for p in comp.plans}
     watched = {p: watched_channels(focal[p]) for p in comp.plans}
-    hint = pd.DataFrame({"hour_of_week": np.arange(HOURS_PER_WEEK),
-                         "day": np.repeat(["mon", "tue", "wed", "thu", "fri", "sat", "sun"], 24),
-                         "hour": np.tile(np.arange(24), 7),
-                         "phone_calls_per_hour": phone_rate,
-                         "erlang_a_staff_needed": need})
-    for p in comp.plans:
-        hint[f"{p}.phone_staff"] = rosters[p]["phone"]
-        hint[f"{p}.phone_equivalent"] = rosters[p]["phone_equivalent"]
-        hint[f"{p}.answering_service"] = rosters[p]["service"]
+    hint = staffing.staffing_hint(phone_rate, need, rosters)
     hint.to_csv(out / "staffing_hint.csv", index=False)
 
     figures = {
@@ -528,7 +420,7 @@ def write_outputs(out: Path, comp: Comparison, configs: dict, settings: dict) ->
         plans=comp.plans,
         descriptions=descriptions,
         baseline_words=practice_words.describe_practice(focal[base], list(CHANNELS)),
-        economics=economics_of(focal[base]),
+        economics=staffing.economics_of(focal[base]),
         comparison=table,
         runs=comp.runs,
         days=comp.days,
@@ -549,6 +441,7 @@ def write_outputs(out: Path, comp: Comparison, configs: dict, settings: dict) ->
         plan_channels=watched,
         plan_unread={p: unread_channels(focal[p]) for p in comp.plans},
         plan_menus={p: float(focal[p].phone_menu_seconds) for p in comp.plans},
+        plan_nurture={p: bool(focal[p].nurture.enabled) for p in comp.plans},
         all_channels=list(CHANNELS),
         sim_overrides=settings["sim_overrides"],
         seconds=comp.seconds,

@@ -33,13 +33,13 @@ TARGET_BYTES = 1024**3
 
 
 def write_year(folder: Path, n_calls: int, n_leads: int, seed: int = 1) -> tuple[Path, Path]:
-    from sim.model.arrivals import hour_of_week_profile
+    from sim import arrival_profile
 
     rng = np.random.default_rng(seed)
     start = pd.Timestamp("2025-01-06")
 
     def times(channel: str, n: int) -> pd.DatetimeIndex:
-        how = rng.choice(168, size=n, p=hour_of_week_profile(channel))
+        how = rng.choice(168, size=n, p=arrival_profile(channel))
         week = rng.integers(0, 52, size=n)
         minutes = (week * 168 + how) * 60 + rng.random(n) * 60
         return pd.DatetimeIndex(np.sort(start.as_unit("s").value

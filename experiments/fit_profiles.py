@@ -42,6 +42,11 @@ MyMedLeads' "within 12 minutes" is the mean over 2, 6 and 10 min.
 
 A researcher's own figures: a YAML list of targets with the fields of `Target` (name,
 rate, a, b, measure, value, tolerance, bound), given with --targets.
+
+Over 300 lines for a reason: the method above is this fit's alone (a probe of the
+speed-to-lead design, the closed form of its rates, a least-squares fit corrected by
+simulation) and reads best as one piece beside its derivation; nothing else in leadsim
+calls it, so it stays out of the library. The week's windows come from sim/clock.py.
 """
 
 from __future__ import annotations
@@ -228,7 +233,7 @@ def vector_to_curves(x: np.ndarray) -> tuple[CurveConfig, CurveConfig]:
 
 
 def curve_values(c: CurveConfig, t: np.ndarray) -> np.ndarray:
-    """The model's Curve (sim.model.prospect) on an array of minutes."""
+    """The model's Curve (sim/model/prospect.py) on an array of minutes."""
     t = np.maximum(t, 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
         slow = np.power(1.0 + t / c.tail_minutes, -c.tail_exponent)
@@ -242,8 +247,8 @@ def curve_values(c: CurveConfig, t: np.ndarray) -> np.ndarray:
 
 def duty_windows(practice_cfg, channel: str, horizon_days: int) -> np.ndarray:
     """Merged (start, end) minutes when somebody who works `channel` tasks is on duty."""
+    from sim.clock import merge_windows, weekly_windows
     from sim.config import staff_channels
-    from sim.model.clock import merge_windows, weekly_windows
 
     windows = []
     for line in practice_cfg.roster:
@@ -357,7 +362,10 @@ def build_probe(cfg: SpeedToLeadConfig, progress: bool = False) -> Probe:
 
 def approximate_table(probe: Probe, reach: CurveConfig, ready: CurveConfig,
                       delays) -> pd.DataFrame:
-    """The experiment's rates per delay, in closed form on the probed schedules."""
+    """The experiment's rates per delay, in closed form on the probed schedules. The form
+    books a shopper with the first practice that reaches them ready; it does not know
+    shoppers who weigh offers (`prospect.comparison`), so with weighing on it is only the
+    search's starting point and the fit's simulation rounds correct it."""
     c = probe.comp_times
     q = np.where(probe.comp_live, 1.0, curve_values(reach, c))
     q = np.where(np.isfinite(c), q, 0.0)
@@ -512,7 +520,31 @@ def profile_yaml(name: str, reach: CurveConfig, ready: CurveConfig, targets, rep
     lines.append(f"hold_patience_minutes: {base.prospect.hold_patience_minutes:g}"
                  "   # call-centre studies: half hang up within 60 s, mean about 80 s")
     lines.append(f"voicemail_share: {base.prospect.voicemail_share:g}")
+    lines += comparison_yaml(base.prospect.comparison)
     return "\n".join(lines) + "\n"
+
+
+def comparison_yaml(c) -> list[str]:
+    """The profile's `comparison:` block (sim.config.ComparisonConfig), kept through a refit
+    (the curves are fitted with it in place), with where each figure comes from."""
+    if c.weigh_share == 0:
+        head = ["# Shoppers who weigh offers (sim.config.ComparisonConfig): off in this profile:",
+                "# its study's leads are gone within minutes (docs: background/calibration.md).",
+                "comparison:"]
+        why = "off (see above)"
+    else:
+        head = ["# Shoppers who weigh offers (sim.config.ComparisonConfig): weigh_share fitted",
+                "# to the Lead Connect 2021 consumer survey (78% bought from the first business",
+                "# to respond; InsideSales' 35-50% is of business-to-business sales); the rest",
+                "# are assumptions.",
+                "comparison:"]
+        why = "fitted: first_responder_share about 78%"
+    return head + [
+        f"  {f'{key}: {value:g}':<26}# {note}" for key, value, note in (
+            ("weigh_share", c.weigh_share, why),
+            ("window_hours", c.window_hours, "assumption: an hour to hear the others out"),
+            ("rating_weight", c.rating_weight, "assumption: as reputation.rating_weight"),
+            ("price_elasticity", c.price_elasticity, "assumption"))]
 
 
 def _tidy(c: CurveConfig) -> CurveConfig:

@@ -21,11 +21,11 @@ from dataclasses import asdict
 from typing import Any
 
 from .config import Config, ConfigError, to_config
-from .paths import CONFIG_DIR, user_config_dir
+from .paths import CONFIG_DIR, EXAMPLES_DIR, user_config_dir
 from .replications import compare, replicate
 
 __all__ = ["Config", "ConfigError", "load_config", "run", "replicate", "compare",
-           "CONFIG_DIR", "user_config_dir"]
+           "build_model", "arrival_profile", "CONFIG_DIR", "EXAMPLES_DIR", "user_config_dir"]
 __version__ = "0.1.0"
 
 
@@ -73,3 +73,23 @@ def run(cfg: Config | Any, progress: bool = False):
     records = model.records()
     return RunResult.from_records(records, scenario=asdict(cfg.scenario),
                                   config_yaml=yaml)
+
+
+def build_model(cfg: Config | Any):
+    """The model of one scenario, built and not yet run: a Mesa model (`LeadMarket`) whose
+    `step()` simulates a day, `run()` the whole horizon, and `records()` hands over the
+    plain records that `sim.run` makes its tables of. For whoever needs the model between
+    its steps (the interactive app) or without the tables (the benchmark; an experiment
+    that reads one table). `cfg` is validated as `sim.run` validates it."""
+    from .model import LeadMarket
+
+    return LeadMarket(to_config(cfg))
+
+
+def arrival_profile(channel: str, own: dict | None = None):
+    """How a channel's inquiries spread over the week: 168 weights, one per hour from
+    Monday 00:00, summing to 1. The profile in `own` (a practice's `inquiry_profile`) if
+    it has one for the channel, else the built-in one the model draws arrivals from."""
+    from .model.arrivals import hour_of_week_profile
+
+    return hour_of_week_profile(channel, own)

@@ -16,6 +16,10 @@ RUN_KEYS = ["seed", "market.days", "market.prospects_per_day", "market.drain_day
             "scenario.handle_minutes", "scenario.patience_minutes", "scenario.days"]
 # Keys whose comment is the file's header rather than their own.
 FALLBACK = {"plans": "the plans to compare (configs/plan/); the first is the baseline"}
+# Settings users type under another name than their key in the app's config (the app
+# renames them before Hydra sees them; `practice` is also the config group of practices):
+# config name -> {key in the config: what users type}. --help shows what users type.
+TYPED_AS = {"compare_staffing": {"focal_practice": "practice"}}
 # A group of the market that is picked per practice slot.
 SLOT_GROUP = "practice@practices.<slot>"
 NOTES = {
@@ -95,7 +99,8 @@ def _settings(config_name: str, cfg) -> list[tuple[str, str, str]]:
         if value is not None and OmegaConf.is_config(value):
             value = OmegaConf.to_container(value, resolve=True)
         comment = comment or documented.get(key, "") or FALLBACK.get(key, "")
-        rows.append((key, override_text(value), first_sentence(comment)))
+        typed = TYPED_AS.get(config_name, {}).get(key, key)
+        rows.append((typed, override_text(value), first_sentence(comment)))
     return rows
 
 
@@ -133,6 +138,11 @@ def app_help(config_name: str, overrides: list[str] | None = None) -> str:
             options = ", ".join(config_options(group.split("@")[0]))
             lines.append(f"  {group}: {options}")
     lines += ["", *NOTES.get(config_name, [])] if config_name in NOTES else []
+    if config_name == "fit_practice":
+        from .paths import EXAMPLES_DIR
+
+        lines += ["", f"The tutorial's example exports (synthetic): {EXAMPLES_DIR}/",
+                  "  (docs: Tutorials > Fit your own practice)."]
     lines += ["", f"Your own options: YAML files in {user_config_dir()}/<group>/ "
               "(or $LEADSIM_CONFIG_DIR/<group>/),",
               "found by name like the shipped ones. Hydra's own flags: --hydra-help."]

@@ -8,6 +8,11 @@ object that `OmegaConf.to_object` returns.
 
 This module imports no Hydra at load time: the model reads these dataclasses and must stay
 free of the configuration system. `register_configs()` puts them in Hydra's ConfigStore.
+
+One module, long on purpose: every key of the YAML files is declared here
+with its comment (sim/describe.py reads them from this file's source for `--help` and the
+docs' reference), and each dataclass's checks sit in the validation section below, so a
+new key, its check and its documentation are one change in one file.
 """
 
 from __future__ import annotations
@@ -216,6 +221,42 @@ class UnifiedInboxConfig:
     fee_per_month: float = UNIFIED_INBOX_FEE_PER_MONTH
 
 
+# A nurture programme's monthly fee: an email tool that sends the newsletter on a cadence.
+# Looked up 2026-12-03: Mailchimp's Standard plan (automations) is reported at $13.99 a
+# month for 500 contacts and about $100 for 10,000 (third-party comparisons); a practice
+# whose list holds patients' health information needs a vendor that signs a HIPAA
+# business associate agreement, and those quote on request. Default: $100 a month, an
+# assumption at the top of the general tools' range standing for a compliant one; writing
+# the newsletter (staff or agency time) is not counted (docs/background/nurture.md).
+NURTURE_FEE_PER_MONTH = 100.0
+
+
+@dataclass
+class NurtureConfig:
+    """A nurture programme: a prospect reached while no longer ready to book is offered a
+    micro-conversion (a newsletter sign-up, a video, a poll) and accepts with
+    `accept_share`; the practice then keeps in touch, a touch every `touch_every_days`
+    for `touches` touches. A share `ready_again_share` of them becomes ready again and
+    answers one of the touches (each touch as likely), inquiring again on their channel,
+    ready to book: with the nurturing practice alone, or, with `shop_again_share`, with
+    it first and then a shopping list of their own (sim/model/nurture.py).
+
+    Figures (business-to-business surveys, assumptions for healthcare): 49% of new
+    leads not yet sales-ready, 72% of those nurtured became ready in 6 to 11 months,
+    after 9 touches on average, 11 days apart (Johnny Grow nurture marketing survey).
+    18 touches 11 days apart (about 6.5 months) with the answering touch uniform over
+    them give 9.5 touches on average. `accept_share` and `shop_again_share` have no
+    source: assumptions (docs/background/nurture.md)."""
+
+    enabled: bool = False
+    accept_share: float = 0.3  # assumption: no published figure for practices
+    ready_again_share: float = 0.7  # Johnny Grow survey (B2B): 72% became ready
+    touches: int = 18  # the programme's length: 18 x 11 days, about 6.5 months
+    touch_every_days: float = 11.0  # Johnny Grow survey (B2B): 11 days between touches
+    shop_again_share: float = 0.3  # assumption: of those ready again, who also shop around
+    fee_per_month: float = NURTURE_FEE_PER_MONTH
+
+
 @dataclass
 class EconomicsConfig:
     """What a booked consultation is worth. Figures cited in CALIBRATION.md."""
@@ -288,6 +329,8 @@ class PracticeConfig:
     answering_service: AnsweringServiceConfig = field(default_factory=AnsweringServiceConfig)
     auto_responder: AutoResponderConfig = field(default_factory=AutoResponderConfig)
     unified_inbox: UnifiedInboxConfig = field(default_factory=UnifiedInboxConfig)
+    # Micro-conversions of prospects not ready to book, and the touches that follow.
+    nurture: NurtureConfig = field(default_factory=NurtureConfig)
     # An automated phone menu ("press 1 for ...") played to every caller before they reach
     # a person, the hold queue, the answering service or the closed-line message, in
     # seconds (0: none). Callers hang up in it with the same patience as on hold, counted
@@ -363,6 +406,9 @@ def unread_channels(p: PracticeConfig, all_channels: list[str] | None = None) ->
 # practice as it is, so one plan means the same on every practice it is applied to.
 
 PLAN_SLOT = "alpha"  # the focal practice: the one a plan changes
+# The plan's sections that change the practice's section of the same name field by field
+# (null: unchanged), in the order they are applied (sim/plans.py).
+PLAN_SECTIONS = ("answering_service", "auto_responder", "policy", "unified_inbox", "nurture")
 # What a role is paid when a plan adds it to a practice that has no one in that role
 # (the archetypes' wages: BLS 2023 receptionists; job-board surveys for coordinators).
 ROLE_WAGES = {Role.front_desk: 21.0, Role.coordinator: 26.0, Role.social_media: 20.0}
@@ -454,6 +500,20 @@ class UnifiedInboxChange:
 
 
 @dataclass
+class NurtureChange:
+    """The nurture programme a plan adds or drops (null: unchanged); see NurtureConfig.
+    `enabled: true` starts one with the practice's settings for the fields left null."""
+
+    enabled: bool | None = None
+    accept_share: float | None = None
+    ready_again_share: float | None = None
+    touches: int | None = None
+    touch_every_days: float | None = None
+    shop_again_share: float | None = None
+    fee_per_month: float | None = None
+
+
+@dataclass
 class PolicyChange:
     """Response-policy settings a plan changes (null: unchanged); see PolicyConfig."""
 
@@ -471,8 +531,8 @@ class PlanConfig:
     """A staffing plan: what it changes in the focal practice, and its words for the
     report. Applied in this order: `replace_roster` (null: keep the roster; a list: the
     practice's roster is replaced outright), `remove_shifts`, `add_shifts`, then the
-    opening hours, channels, answering service, auto-responder, policy, unified inbox and
-    phone menu. Configs under
+    opening hours, channels, answering service, auto-responder, policy, unified inbox,
+    nurture programme and phone menu. Configs under
     `configs/plan/` (`# @package plan`); the `plan=` group."""
 
     name: str = ""
@@ -487,6 +547,7 @@ class PlanConfig:
     auto_responder: AutoResponderChange = field(default_factory=AutoResponderChange)
     policy: PolicyChange = field(default_factory=PolicyChange)
     unified_inbox: UnifiedInboxChange = field(default_factory=UnifiedInboxChange)
+    nurture: NurtureChange = field(default_factory=NurtureChange)
     # The phone menu's length in seconds (0: no menu; null: unchanged).
     phone_menu_seconds: float | None = None
     # Set when the plan has been applied (`apply`): the practice in the focal slot
@@ -516,8 +577,41 @@ class CurveConfig:
 
 
 @dataclass
+class ComparisonConfig:
+    """Shoppers who weigh offers (sim/model/prospect.py): first to respond wins most, not all.
+
+    A prospect reached while ready who still has another inquiry open (not yet answered, or
+    not yet made) weighs the offers with chance `weigh_share` instead of booking at once:
+    the offer in hand keeps them ready while they wait up to `window_hours` for the other
+    practices' answers (any practice that reaches them by then makes an offer too), and they
+    book when the window closes or nothing is left to wait for, with one of the offers, by
+    a logit on rating and price: P(offer j) proportional to
+    exp(rating_weight x rating_j - price_elasticity x ln(price_j)), price_j the practice's
+    expected procedure fee (its procedure_mix x procedure_fees). The rest book at once with
+    the first practice to reach them while ready, as before. weigh_share 0: nobody weighs."""
+
+    # Fitted so that, on the default market, about 78% of the shoppers who inquired at two
+    # or more practices and booked, booked with the first to respond (Lead Connect 2021
+    # consumer survey; InsideSales' 35-50% is of business-to-business sales): 0.9 with the
+    # hour's window below gives about 80% (tests/test_calibration.py).
+    weigh_share: float = 0.9
+    # Assumption: how long a shopper weighing offers waits for the others' answers. Short,
+    # because the speed-to-lead studies say a late answer rarely books: with a window of
+    # hours the MyMedLeads and HBR figures could no longer be fitted (late practices would
+    # win the shoppers still weighing an early offer).
+    window_hours: float = 1.0
+    # Assumption: the pull of a star of rating between offers, the same as in the choice of
+    # practices (reputation.rating_weight's 1.5).
+    rating_weight: float = 1.5
+    # Assumption: the pull of price between offers (1: a 10% dearer practice is about 10%
+    # less likely to be picked). The shipped archetypes share one fee schedule.
+    price_elasticity: float = 1.0
+
+
+@dataclass
 class ProspectConfig:
-    """How prospects' interest decays: reachability (picks up, replies) and readiness."""
+    """How prospects' interest decays: reachability (picks up, replies) and readiness; and
+    how shoppers weigh offers (`comparison`)."""
 
     name: str = "aesthetic"
     source: str = ""
@@ -527,6 +621,7 @@ class ProspectConfig:
     # silence, mean about 80 s).
     hold_patience_minutes: float = 1.33
     voicemail_share: float = 0.35  # of callers who hang up or find the practice closed
+    comparison: ComparisonConfig = field(default_factory=ComparisonConfig)
 
 
 @dataclass
@@ -859,6 +954,7 @@ def validate_practice(p: PracticeConfig, key: str) -> None:
     _positive(ar.promised_response_minutes, f"{key}.auto_responder.promised_response_minutes")
     _non_negative(ar.fee_per_month, f"{key}.auto_responder.fee_per_month")
     _non_negative(p.unified_inbox.fee_per_month, f"{key}.unified_inbox.fee_per_month")
+    _nurture_values(p.nurture, f"{key}.nurture")
     _non_negative(p.phone_menu_seconds, f"{key}.phone_menu_seconds")
     eco = p.economics
     _share(eco.consultation_to_procedure, f"{key}.economics.consultation_to_procedure")
@@ -878,6 +974,19 @@ def validate_practice(p: PracticeConfig, key: str) -> None:
     _check(1 <= rep.rating <= 5, f"{key}.reputation.rating", rep.rating, "1 to 5 stars")
     _count(rep.review_count, f"{key}.reputation.review_count")
     _positive(p.marketing_weight, f"{key}.marketing_weight")
+
+
+def _nurture_values(n: NurtureConfig | NurtureChange, key: str) -> None:
+    """A nurture programme's values (a plan's null fields are not checked)."""
+    for name in ("accept_share", "ready_again_share", "shop_again_share"):
+        if getattr(n, name) is not None:
+            _share(getattr(n, name), f"{key}.{name}")
+    if n.touches is not None:
+        _count(n.touches, f"{key}.touches", 1)
+    if n.touch_every_days is not None:
+        _positive(n.touch_every_days, f"{key}.touch_every_days")
+    if n.fee_per_month is not None:
+        _non_negative(n.fee_per_month, f"{key}.fee_per_month")
 
 
 def _policy_values(pol: PolicyChange, key: str) -> None:
@@ -955,6 +1064,7 @@ def validate_plan(plan: PlanConfig, key: str = "plan") -> None:
         _non_negative(ar.fee_per_month, f"{key}.auto_responder.fee_per_month")
     if plan.unified_inbox.fee_per_month is not None:
         _non_negative(plan.unified_inbox.fee_per_month, f"{key}.unified_inbox.fee_per_month")
+    _nurture_values(plan.nurture, f"{key}.nurture")
     if plan.phone_menu_seconds is not None:
         _non_negative(plan.phone_menu_seconds, f"{key}.phone_menu_seconds")
     _policy_values(plan.policy, f"{key}.policy")
@@ -976,7 +1086,7 @@ def plan_changes(plan: PlanConfig) -> list[str]:
         parts.append("opening_hours")
     if plan.channels.add or plan.channels.remove:
         parts.append("channels")
-    for name in ("answering_service", "auto_responder", "policy", "unified_inbox"):
+    for name in PLAN_SECTIONS:
         change = getattr(plan, name)
         if any(getattr(change, f.name) is not None for f in fields(change)):
             parts.append(name)
@@ -1102,6 +1212,11 @@ def validate(cfg: Config) -> Config:
     _curve(pr.ready, "prospect.ready")
     _positive(pr.hold_patience_minutes, "prospect.hold_patience_minutes")
     _share(pr.voicemail_share, "prospect.voicemail_share")
+    cmp = pr.comparison
+    _share(cmp.weigh_share, "prospect.comparison.weigh_share")
+    _positive(cmp.window_hours, "prospect.comparison.window_hours")
+    _non_negative(cmp.rating_weight, "prospect.comparison.rating_weight")
+    _non_negative(cmp.price_elasticity, "prospect.comparison.price_elasticity")
     if sc.kind == ScenarioKind.market:
         _check(len(cfg.practices) > 0, "practices", "{}", "at least one practice slot")
         _check(
@@ -1158,12 +1273,14 @@ def _key_path(node: Any, owner: type, key: str, path: str = "") -> str:
     path with a trailing dot, as the messages print it); '' if not found."""
     from omegaconf import DictConfig, ListConfig, OmegaConf
 
+    from .omegaconf_adapter import list_items
+
     if isinstance(node, DictConfig):
         if OmegaConf.get_type(node) is owner and key in node:
             return path
         items = node.items_ex(resolve=False)
     elif isinstance(node, ListConfig):
-        items = enumerate(node._iter_ex(resolve=False))
+        items = enumerate(list_items(node))
     else:
         return ""
     for k, child in items:
@@ -1249,7 +1366,7 @@ def _typed(value: Any, hint: Any, key: str) -> Any:
     return value
 
 
-def _schema_type(key: str, root: Any = None) -> Any:
+def schema_type(key: str, root: Any = None) -> Any:
     """The schema's type at a dotted key below `root` (default: Config): `practices.alpha`
     -> PracticeConfig; None where the schema has no such key."""
     hint: Any = Config if root is None else root

@@ -259,10 +259,10 @@ def _plan_error(exc: Exception, path: Path) -> str:
     """An OmegaConf error reading a plan file as one line: the key, what is allowed."""
     import yaml
 
-    from .hydra_support import _house_wording, _yaml_error
+    from .hydra_errors import house_wording, yaml_error_line
 
     if isinstance(exc, yaml.YAMLError):
-        return _yaml_error(exc) or f"{shown(path)}: not valid YAML"
+        return yaml_error_line(exc) or f"{shown(path)}: not valid YAML"
     text = str(exc)
     detail = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     full = re.search(r"full_key: (\S+)", text)
@@ -272,12 +272,12 @@ def _plan_error(exc: Exception, path: Path) -> str:
         value = re.search(r"[Vv]alue '([^']*)'", detail)
         key = where_in_file(path, key, value.group(1) if value else None)[0] or key
     if unknown:
-        from .hydra_support import _field_names
+        from .hydra_errors import field_names
 
-        names = _field_names(unknown.group(2))
+        names = field_names(unknown.group(2))
         message = f"plan.{key}: unknown key (allowed: {', '.join(names)})"
     else:
-        message = f"plan.{key}: {_house_wording(detail)}" if key else f"plan: {detail}"
+        message = f"plan.{key}: {house_wording(detail)}" if key else f"plan: {detail}"
     return _with_file(message, path) if key else f"{message} (in {shown(path)})"
 
 

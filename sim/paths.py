@@ -1,7 +1,9 @@
-"""Where leadsim finds its configs: the shipped ones, and the user's own folder.
+"""Where leadsim finds its configs: the shipped ones, and the user's own folder; and the
+example exports of the fit tutorial.
 
 The shipped configs are the repository's top-level `configs/` in a checkout, and the same
-files as package data (`sim/configs/`) in an installed wheel. The user's folder holds a
+files as package data (`sim/configs/`) in an installed wheel; the example exports are
+`examples/` and `sim/examples/` the same way (EXAMPLES_DIR). The user's folder holds a
 user's own practices, plans, markets and the like, in the same layout (`practice/`,
 `plan/`, `market/`, `prospect/`, ...); every app finds them by name, e.g.
 `leadsim run practice@practices.alpha=my_practice`. It is `$LEADSIM_CONFIG_DIR` when set,
@@ -18,15 +20,19 @@ from pathlib import Path
 ENV_VAR = "LEADSIM_CONFIG_DIR"
 
 
-def _shipped_config_dir() -> Path:
+def _shipped(folder: str, marker: str) -> Path:
+    """sim/<folder> in an installed wheel (package data, see setup.py), else the
+    checkout's top-level <folder>/ that users know."""
     here = Path(__file__).resolve().parent
-    packaged = here / "configs"  # an installed wheel carries configs/ as package data
-    if (packaged / "config.yaml").is_file():
+    packaged = here / folder
+    if (packaged / marker).is_file():
         return packaged
-    return here.parent / "configs"  # a checkout: the top-level folder users know
+    return here.parent / folder
 
 
-CONFIG_DIR = _shipped_config_dir()
+CONFIG_DIR = _shipped("configs", "config.yaml")
+# The fit tutorial's synthetic exports of Harbour Dermatology (docs/tutorials/fit-your-practice.md)
+EXAMPLES_DIR = _shipped("examples", "harbour_columns.yaml")
 
 
 def user_config_dir() -> Path:

@@ -37,6 +37,7 @@ from dataclasses import fields, replace
 
 from .config import (
     ALL_DAYS,
+    PLAN_SECTIONS,
     ROLE_WAGES,
     Channel,
     HoursConfig,
@@ -321,7 +322,7 @@ def apply_changes(practice: PracticeConfig, plan: PlanConfig) -> PracticeConfig:
     p.opening_hours = copy.deepcopy(_opening_hours(practice, plan))
     if plan.channels.add or plan.channels.remove:
         p.channels = _channels(practice, plan)
-    for name in ("answering_service", "auto_responder", "policy", "unified_inbox"):
+    for name in PLAN_SECTIONS:
         change, target = getattr(plan, name), getattr(p, name)
         for f in fields(change):
             value = getattr(change, f.name)

@@ -29,6 +29,10 @@ stops such a sweep before it starts, and `run_job` refuses a folder holding anot
 Test hook: `LEADSIM_FAIL_JOB` (comma-separated job numbers or overrides, e.g. `2` or
 `seed=3`) makes the matching jobs raise before they run; `kill:2` makes job 2's process
 die instead (SIGKILL, like the OS killing a worker). Tests use it; nobody else should.
+
+One module, long on purpose: a job's markers (`_DONE`, `FAILED`), its key
+(`job_key`) and the sweep's table are one protocol, the job writing what the table reads,
+so they change together; the two halves are marked (one job, the table).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from typing import Any
 from hydra.experimental.callback import Callback
 
 from .fileio import write_atomic
+from .hydra_adapter import BASIC_SWEEPER, job_error
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +64,6 @@ TABLE = "sweep.parquet"
 FAILURES = "sweep_failures.csv"
 FAIL_ENV = "LEADSIM_FAIL_JOB"
 OVERRIDES_ATTR = "leadsim_overrides"  # sweep.parquet's attrs: its override columns
-BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 # leadsim's sweeper (hydra_plugins/leadsim_sweeper) expands a sweep as BasicSweeper does
 LEADSIM_SWEEPER = "hydra_plugins.leadsim_sweeper.leadsim_sweeper.LeadsimSweeper"
 
@@ -194,7 +198,7 @@ def job_key(overrides: list[str], groups: frozenset[str] = frozenset()
     (`groups`: the app's config groups) and those that reach a key no other one reaches,
     sorted; then, in their order, those whose order can change the config: two that reach
     the same key (a key twice, `a` and `a.b`: Hydra sets them in order) and added groups."""
-    from .hydra_support import _overlap
+    from .sweep_check import keys_overlap
 
     ordered: set[int] = set()
     paths: dict[int, str] = {}  # what each override that sets a value reaches
@@ -206,7 +210,7 @@ def job_key(overrides: list[str], groups: frozenset[str] = frozenset()
         if key.startswith("+") and key.lstrip("+").split("@")[0] in groups:
             ordered.add(i)  # an added group (`+group@pkg=x`) is appended to the defaults in
             # command-line order, which can change the config (the practices' order)
-    ordered |= {i for i in paths for j in paths if i != j and _overlap([paths[i], paths[j]])}
+    ordered |= {i for i in paths for j in paths if i != j and keys_overlap([paths[i], paths[j]])}
     return (tuple(sorted(o for i, o in enumerate(overrides) if i not in ordered)),
             tuple(o for i, o in enumerate(overrides) if i in ordered))
 
@@ -362,7 +366,7 @@ class SweepCallback(Callback):
             choices = config.hydra.runtime.get("choices") or {}
             record_done(out, num, overrides, None, effective_values(config, overrides, choices))
         elif job_return.status == JobStatus.FAILED:
-            error = record_failed(out, num, overrides, job_return._return_value)
+            error = record_failed(out, num, overrides, job_error(job_return))
             job_return.status = JobStatus.COMPLETED
             job_return.return_value = {"failed": error}
 
@@ -437,10 +441,10 @@ def expected_jobs(config) -> list[list[str]] | None:
     in job order. None for other sweepers (then every job folder under the sweep folder is
     reported)."""
     try:
-        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
         from hydra.core.override_parser.overrides_parser import OverridesParser
         from omegaconf import OmegaConf
 
+        from .hydra_adapter import sweep_jobs
         from .hydra_support import _config_loader, config_sweep
 
         sweeper = config.hydra.sweeper
@@ -453,7 +457,7 @@ def expected_jobs(config) -> list[list[str]] | None:
         # a glob() sweep lists a config group's options: it needs the app's config loader
         loader = _config_loader(str(config.hydra.job.config_name))
         parsed = OverridesParser.create(config_loader=loader).parse_overrides(args)
-        return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+        return sweep_jobs(parsed)
     except Exception as exc:  # a sweeper we cannot expand: report every job folder found
         log.debug("could not expand the sweep: %s", exc)
         return None

@@ -11,7 +11,7 @@ tests/test_vocabulary.py checks that they do.
 from __future__ import annotations
 
 # ------------------------------------------------------------------ the clock's units
-# Minute 0 is Monday 00:00 of week 1 (sim/model/clock.py).
+# Minute 0 is Monday 00:00 of week 1 (sim/clock.py).
 MINUTES_PER_HOUR = 60
 MINUTES_PER_DAY = 1440
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY

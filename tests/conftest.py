@@ -48,6 +48,21 @@ def run_cli(tmp_path):
     return run
 
 
+@pytest.fixture
+def python():
+    """`python(code)`: run code in a fresh interpreter, for what only a new process shows
+    (which modules an import pulls in, the start method it leaves); its output, stripped.
+    A failing child fails the test with its stderr."""
+
+    def run(code: str) -> str:
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=120, stdin=subprocess.DEVNULL)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.strip()
+
+    return run
+
+
 def files_under(path: Path) -> list[str]:
     """Every file and folder below `path`, relative, sorted (for 'nothing was created')."""
     return sorted(str(p.relative_to(path)) for p in Path(path).rglob("*"))

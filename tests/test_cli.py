@@ -124,6 +124,8 @@ def test_mmc_run_writes_the_output_contract(run_cli):
     for name in ("summary.json", "inquiries.parquet", "prospects.parquet", "daily.parquet",
                  "config.yaml"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+    # the log is named after the command (Hydra's default would be __main__.log)
+    assert [p.name for p in out.glob("*.log")] == ["run.log"]
     # atomic writes leave no temporary files behind (they start with a dot)
     assert [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != ".hydra"] == []
 

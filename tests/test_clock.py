@@ -1,4 +1,4 @@
-"""sim/model/clock.py: minutes since Monday 00:00 of week 1, weekly windows, merging."""
+"""sim/clock.py: minutes since Monday 00:00 of week 1, weekly windows, merging."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.config import Day
-from sim.model.clock import (
+from sim.clock import (
     MINUTES_PER_DAY,
     clock_minutes,
     complement_windows,
@@ -16,6 +15,7 @@ from sim.model.clock import (
     merge_windows,
     weekly_windows,
 )
+from sim.config import Day
 
 DAY = MINUTES_PER_DAY
 

@@ -173,6 +173,7 @@ def test_small_run_writes_csv_and_report(run_cli):
     assert "<script" not in html and "src=\"http" not in html  # nothing outside the page
     table = pd.read_csv(path.replace("report.html", "comparison.csv"))
     assert list(table.columns) == COMPARISON_COLUMNS
+    assert [p.name for p in Path(path).parent.glob("*.log")] == ["compare.log"]
     assert set(table["plan"]) == {"current", "saturday_shift"}
     assert (table["replications"][table["mean"].notna()] == 2).all()
     required = ["bookings", "procedures", "revenue", "staffing_cost", "net", "net_per_month",

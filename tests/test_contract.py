@@ -18,6 +18,7 @@ from sim.model.inquiry import OUTCOMES
 def saved(tmp_path_factory):
     out = {}
     for name, overrides in (("market", ["market.days=6", "seed=2"]),
+                            ("nurture", ["market.days=6", "seed=2", "plan=nurture_newsletter"]),
                             ("mmc", ["scenario=mmc", "scenario.days=2"])):
         folder = tmp_path_factory.mktemp(name)
         sim.run(sim.load_config(overrides)).save(folder)
@@ -26,10 +27,23 @@ def saved(tmp_path_factory):
 
 
 def test_every_table_has_exactly_the_documented_columns_in_order(saved):
-    folder = saved["market"]
+    """With a nurture programme in the run every column; without one, all but the
+    (nurture) columns."""
     for table, columns in contract.TABLES.items():
-        written = list(pd.read_parquet(folder / f"{table}.parquet").columns)
+        written = list(pd.read_parquet(saved["nurture"] / f"{table}.parquet").columns)
         assert written == list(columns), table
+        written = list(pd.read_parquet(saved["market"] / f"{table}.parquet").columns)
+        assert written == [c for c in columns if c not in contract.NURTURE_COLUMNS[table]], \
+            table
+
+
+def test_nurture_metrics_are_only_in_runs_with_a_programme(saved):
+    keys = {name: set(json.loads((saved[name] / "summary.json").read_text()))
+            for name in ("market", "nurture")}
+    only = keys["nurture"] - keys["market"]
+    assert keys["market"] <= keys["nurture"] and only
+    marked = {p for p, text in contract.SUMMARY.items() if text.startswith("(nurture)")}
+    assert {contract.summary_pattern(k) for k in only} == marked
 
 
 def test_every_file_is_documented(saved):

@@ -34,6 +34,7 @@ def test_the_configuration_page_has_every_key_with_its_default(hooks):
     assert "| `market.days` | int | `90` | days with new prospects arriving" in page
     assert "| `plan` | `saturday_shift` |" in page  # the groups' options
     assert "### `leadsim compare`" in page and "| `replications` | `10` |" in page
+    assert "| `practice` (`focal_practice` in the file) | `null` |" in page  # as typed
 
 
 def test_the_outputs_page_has_every_column_and_metric(hooks, caplog):

@@ -80,6 +80,7 @@ def test_the_example_files_fit_in_one_command_and_the_practice_is_usable(
     for name in ("fit.json", "practice.yaml", "backtest.csv", "calibration.csv",
                  "fit_report.html"):
         assert (out / name).is_file(), name
+    assert [p.name for p in out.glob("*.log")] == ["fit.log"]  # named after the command
     keys = json.loads((out / "fit.json").read_text())
     for key in ("phone.talk_minutes.mean", "phone.patience_minutes.mean",
                 "phone.patience_minutes.mean.low", "phone.patience_minutes.mean.high",

@@ -70,6 +70,22 @@ def test_compare_help_says_where_market_settings_go(run_cli):
         assert plan in out
 
 
+def test_compare_help_shows_the_focal_practice_as_users_type_it(run_cli):
+    # the config's key is focal_practice (`practice` is also a config group): users type
+    # practice=, and the value they typed shows
+    out = leadsim(run_cli, "compare", "--help").stdout
+    assert "  practice=null " in out and "focal_practice" not in out
+    out = leadsim(run_cli, "compare", "--help", "practice=social_first").stdout
+    assert "  practice=social_first " in out
+
+
+def test_fit_help_says_where_the_tutorials_examples_are(run_cli):
+    import sim
+
+    out = leadsim(run_cli, "fit", "--help").stdout
+    assert f"{sim.EXAMPLES_DIR}/" in out
+
+
 def test_help_shows_the_values_the_overrides_give(run_cli):
     out = leadsim(run_cli, "run", "market.days=30", "seed=4", "--help").stdout
     assert "  market.days=30 " in out and "  seed=4 " in out

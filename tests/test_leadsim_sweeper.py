@@ -12,7 +12,9 @@ import pytest
 from test_config import names_key
 
 from sim import CONFIG_DIR, sweeps
-from sim.hydra_support import SweepChecker, compose, ensure_registered
+from sim.hydra_adapter import configured_sweep, sweep_jobs
+from sim.hydra_support import compose, ensure_registered
+from sim.sweep_check import SweepChecker
 
 
 @pytest.fixture
@@ -41,8 +43,8 @@ def sweeper_for():
         loader.load_sweep_config = counted  # the one way the sweeper composes a config
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
-        parsed = OverridesParser.create().parse_overrides(sweeper._parse_config() + overrides)
-        jobs = [job for batch in sweeper.split_arguments(parsed, None) for job in batch]
+        parsed = OverridesParser.create().parse_overrides(configured_sweep(sweeper) + overrides)
+        jobs = sweep_jobs(parsed)
         return sweeper, jobs, calls
 
     ensure_registered()

@@ -95,13 +95,22 @@ def work_log():
         if item is PATIENT:
             return original(self, staff, item)
         state, closed = item.state, item.outcome is not None
+        seq = len(log)  # the work begins before anything it leads to (a booking's row)
+        log.append(None)
         duration = original(self, staff, item)
         prospect_id = item.prospect_id  # (the agent itself is let go once it is done)
-        log.append((len(log), self.env.now, item.inquiry_id, prospect_id, state, closed,
-                    item.outcome))
+        log[seq] = (seq, self.env.now, item.inquiry_id, prospect_id, state, closed,
+                    item.outcome)
         return duration
 
-    with mock.patch.object(Practice, "begin", begin):
+    weigh = LeadMarket.weigh_offers
+
+    def weigh_offers(self, prospect):  # a shopper who weighed offers books: a row too
+        weigh(self, prospect)
+        log.append((len(log), self.env.now, 0, prospect.prospect_id, 0, False, "booked"))
+
+    with (mock.patch.object(Practice, "begin", begin),
+          mock.patch.object(LeadMarket, "weigh_offers", weigh_offers)):
         yield log
 
 
@@ -290,8 +299,10 @@ def test_a_prospect_books_at_most_once_and_only_when_contacted(cfg):
     # prospects.booked_with names exactly the practice of the booked inquiry
     expected = booked.set_index("prospect_id")["practice"].reindex(pr.index).fillna("")
     assert (pr["booked_with"] == expected).all()
-    assert (pr.loc[booked["prospect_id"], "booked_at"].to_numpy()
-            == booked["contacted_at"].to_numpy()).all()
+    # at the contact, or (a shopper weighing offers) within the window after it
+    wait = pr.loc[booked["prospect_id"], "booked_at"].to_numpy() - booked["contacted_at"].to_numpy()
+    window = cfg.prospect.comparison.window_hours * 60.0
+    assert (wait >= 0).all() and (wait <= window + 1e-9).all()
     assert pr.loc[pr["booked_with"] == "", "booked_at"].isna().all()
     for slot, n in totals(model, "n_booked").items():
         assert n == int((booked["practice"] == slot).sum())
@@ -318,7 +329,12 @@ def check_competition(model: LeadMarket, res: Any, log: list[tuple]) -> None:
     lost = q[q["outcome"] == "lost_to_competitor"]
     assert (booked_with[lost.index] != "").all()
     assert (booked_with[lost.index] != lost["practice"]).all()
-    assert lost["contacted_at"].isna().all(), "a lost inquiry was reached after the booking"
+    # a lost inquiry that was reached is an offer the prospect weighed and did not take,
+    # made before the booking (none when nobody weighs offers)
+    offers = lost[lost["contacted_at"].notna()]
+    assert (offers["contacted_at"] <= offers["prospect_id"].map(pr["booked_at"])).all(), \
+        "a lost inquiry was reached after the booking"
+    assert model.weigh_share > 0 or offers.empty
     # the practices' running totals count each lost inquiry once
     for slot, n in totals(model, "n_lost").items():
         assert n == int((lost["practice"] == slot).sum()), slot

@@ -11,8 +11,6 @@ model to its id counter, which grows by one entry per model until someone drops 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -21,14 +19,7 @@ from sim.model import LeadMarket
 from sim.model.mesa_import import forget_agent_ids
 
 
-def python(code: str) -> str:
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout.strip()
-
-
-def test_the_model_imports_mesa_without_its_unused_parts():
+def test_the_model_imports_mesa_without_its_unused_parts(python):
     out = json.loads(python(
         "import sys, json, multiprocessing as mp; before = mp.get_start_method(allow_none=True)"
         "; import sim.model; print(json.dumps(['scipy.spatial' in sys.modules, "
@@ -36,7 +27,7 @@ def test_the_model_imports_mesa_without_its_unused_parts():
     assert out == [False, True]  # no scipy.spatial; Mesa's forced spawn undone
 
 
-def test_mesas_deferred_parts_still_work_when_asked_for():
+def test_mesas_deferred_parts_still_work_when_asked_for(python):
     out = python(
         "import sim.model, mesa, sys\n"
         "from mesa.experimental.devs import ABMSimulator\n"

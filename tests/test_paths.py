@@ -40,3 +40,12 @@ def test_without_the_folder_nothing_changes(tmp_path, monkeypatch):
     monkeypatch.setenv(paths.ENV_VAR, str(tmp_path / "absent"))
     with pytest.raises(sim.ConfigError, match="unknown option 'mine'"):
         sim.load_config(["practice@practices.alpha=mine"])
+
+
+def test_the_fit_tutorials_examples_are_found_where_sim_says():
+    # a checkout: the top-level examples/ (a wheel: sim/examples/, tests/test_wheel.py)
+    assert sim.EXAMPLES_DIR == paths.EXAMPLES_DIR
+    names = sorted(p.name for p in sim.EXAMPLES_DIR.iterdir())
+    assert names == ["harbour_calls.tsv", "harbour_columns.yaml", "harbour_leads.csv"]
+    for name in names:
+        assert "SYNTHETIC" in (sim.EXAMPLES_DIR / name).read_text().splitlines()[0].upper()

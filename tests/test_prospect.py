@@ -131,3 +131,80 @@ def test_readiness_is_a_deadline_a_booked_prospect_was_never_too_late(cfg):
     reached = inquiries[inquiries["outcome"].isin(["booked", "too_late"])]
     assert reached["contacted_at"].notna().all()
     assert reached.groupby("prospect_id")["outcome"].nunique().max() == 1
+
+
+# --------------------------------------------------------------------------- weighing offers
+
+
+@pytest.mark.parametrize(("ratings", "prices", "want"), [
+    ([4.0, 5.0], [5000.0, 5000.0], [1 / (1 + math.exp(1.5)), 1 / (1 + math.exp(-1.5))]),
+    ([4.5, 4.5], [4000.0, 5000.0], [5 / 9, 4 / 9]),  # elasticity 1: odds 5000 / 4000
+    ([4.5, 4.5, 4.5], [1.0, 1.0, 1.0], [1 / 3, 1 / 3, 1 / 3]),
+])
+def test_an_offer_is_picked_by_the_logit_of_rating_and_price(ratings, prices, want):
+    """choice.offer_pick on a fine grid of uniforms: the share of each offer is the logit's
+    P(j) = exp(1.5 rating_j - ln price_j) / sum over the offers."""
+    from sim.model.choice import offer_pick
+
+    n = 20_000
+    picks = [offer_pick(ratings, prices, 1.5, 1.0, (k + 0.5) / n) for k in range(n)]
+    for j, p in enumerate(want):
+        assert picks.count(j) / n == pytest.approx(p, abs=2 / n)
+
+
+def two_practices_round_the_clock(weigh_share: float, window_hours: float = 24.0) -> Config:
+    """Every prospect writes to both practices (staffed day and night, one a little
+    better rated), 30 minutes apart at most."""
+    practices = {}
+    for name, rating in (("p0", 4.4), ("p1", 4.7)):
+        p = PracticeConfig(channels=list(Channel), patient_share=0.0)
+        p.roster = [ShiftConfig(days=list(ALL_DAYS), start="00:00", end="24:00",
+                                role=Role.coordinator, staff=1)]
+        p.reputation.rating = rating
+        practices[name] = p
+    cfg = Config(seed=3, practices=practices)
+    cfg.market.days, cfg.market.drain_days, cfg.market.prospects_per_day = 6, 2, 60.0
+    cfg.market.shopping_list = [0.0, 1.0]
+    cfg.prospect.comparison.weigh_share = weigh_share
+    cfg.prospect.comparison.window_hours = window_hours
+    return validate(cfg)
+
+
+def later_responder_bookings(inquiries: pd.DataFrame, prospects: pd.DataFrame) -> pd.DataFrame:
+    """The booked prospects, with their first contact and whether they booked with a practice
+    that reached them later than another did."""
+    contacted = inquiries.dropna(subset=["contacted_at"])
+    first = contacted.groupby("prospect_id")["contacted_at"].min()
+    booked = inquiries[inquiries["outcome"] == "booked"].set_index("prospect_id")
+    out = prospects.set_index("prospect_id").loc[booked.index, ["booked_at"]]
+    out["first_contact"] = first.reindex(out.index)
+    out["booked_contact"] = booked["contacted_at"]
+    out["later"] = out["booked_contact"] > out["first_contact"]
+    return out
+
+
+def test_a_shopper_weighing_offers_may_book_a_later_responder_within_the_window():
+    """With prospect.comparison.weigh_share 1, prospects reached by one practice while the
+    other's answer is still to come wait for it: some book with the second to reach them,
+    always within the window after the first contact, and never before the practice they
+    book with reached them. With weigh_share 0 (the model before) every booking goes to
+    the first practice to reach the prospect, at the moment it does."""
+    window = 24.0 * 60.0
+    weighing = later_responder_bookings(*tables(two_practices_round_the_clock(1.0)))
+    assert weighing["later"].sum() > 20
+    assert (weighing["booked_at"] >= weighing["booked_contact"]).all()
+    assert (weighing["booked_at"] - weighing["first_contact"] <= window + 1e-9).all()
+    at_once = later_responder_bookings(*tables(two_practices_round_the_clock(0.0)))
+    assert not at_once["later"].any()
+    assert (at_once["booked_at"] == at_once["first_contact"]).all()
+
+
+def test_weighing_offers_moves_bookings_to_the_better_rated_practice():
+    """Both practices are alike but for the rating (4.7 against 4.4): shoppers who weigh
+    offers give the better-rated one more of the bookings than those who book at once."""
+    def share_p1(weigh_share):
+        _, prospects = tables(two_practices_round_the_clock(weigh_share))
+        booked = prospects.loc[prospects["booked_with"] != "", "booked_with"]
+        return (booked == "p1").mean()
+
+    assert share_p1(1.0) > share_p1(0.0) + 0.03

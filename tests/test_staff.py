@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
+from sim.clock import merge_windows, weekly_windows
 from sim.config import (
     AnsweringServiceConfig,
     Channel,
@@ -32,7 +33,6 @@ from sim.config import (
     validate,
 )
 from sim.model import LeadMarket
-from sim.model.clock import merge_windows, weekly_windows
 
 QUARTERS = 96  # 15-minute steps in a day
 

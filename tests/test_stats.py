@@ -18,6 +18,8 @@ from sim.analysis.stats import (
     paired_difference,
     t_interval,
     unpaired_difference,
+    verdict,
+    wilson_interval,
 )
 
 # Student t quantiles from a printed table (two-sided 95%): t(0.975; dof)
@@ -219,3 +221,30 @@ def test_the_ratio_interval_covers_the_true_ratio_95_percent_of_the_time():
         odds_hits += o.low <= true_odds <= o.high
     assert 0.935 <= hits / trials <= 0.965, hits / trials
     assert 0.935 <= odds_hits / trials <= 0.965, odds_hits / trials
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 10), (5, 10), (10, 10), (37, 1000), (990, 1000)])
+def test_wilson_interval_matches_the_score_test_inversion(k, n):
+    """The Wilson interval is the set of p the two-sided score test does not reject."""
+    low, high = wilson_interval(k, n)
+    z = sps.norm.ppf(0.975)
+    if k == 0:
+        assert low == pytest.approx(0.0, abs=1e-12)
+    if k == n:
+        assert high == pytest.approx(1.0, abs=1e-12)
+    for bound in (low, high):
+        if 1e-9 < bound < 1 - 1e-9:
+            score = (k / n - bound) / math.sqrt(bound * (1 - bound) / n)
+            assert abs(score) == pytest.approx(z, rel=1e-9)
+    assert 0 <= low <= k / n <= high <= 1
+
+
+def test_the_verdict_of_a_difference_is_its_intervals_side_of_zero():
+    """One rule for "pays for itself" (the report's badges, its recommendation, the
+    figure's colours): the whole interval above zero."""
+    assert [verdict(lo, hi) for lo, hi in ((0.1, 3), (-3, -0.1), (-1, 1), (0, 2),
+                                           (math.nan, math.nan))] == [
+        "better", "worse", "unclear", "unclear", "unclear"]
+    clear = paired_difference([3.0, 4.0, 5.0], [1.0, 1.5, 2.0])
+    assert clear.verdict == "better" and clear.excludes_zero()
+    assert paired_difference([1.0, 2.0, 3.0], [2.0, 1.0, 3.5]).verdict == "unclear"

@@ -229,9 +229,11 @@ def test_submitit_runs_a_sweep_and_the_slurm_config_composes(tmp_path):
 
 
 def test_the_callback_records_jobs_of_apps_that_do_not_use_run_job(tmp_path):
-    from hydra.core.utils import JobReturn, JobStatus
+    from hydra.core.utils import JobStatus
     from hydra.types import RunMode
     from omegaconf import OmegaConf
+
+    from sim.hydra_adapter import job_return
 
     def job_config(num: int, overrides: list[str]):
         return OmegaConf.create({"hydra": {
@@ -243,12 +245,12 @@ def test_the_callback_records_jobs_of_apps_that_do_not_use_run_job(tmp_path):
     for num in (0, 1):
         (tmp_path / str(num)).mkdir()
         (tmp_path / str(num) / "summary.json").write_text(json.dumps({"m": num}))
-    done = JobReturn(status=JobStatus.COMPLETED, _return_value=None)
+    done = job_return(JobStatus.COMPLETED, None)
     callback.on_job_end(job_config(0, JOBS[0]), done)
     try:
         raise ValueError("no such plan\nsecond line")
     except ValueError as exc:
-        failed = JobReturn(status=JobStatus.FAILED, _return_value=exc)
+        failed = job_return(JobStatus.FAILED, exc)
     callback.on_job_end(job_config(1, JOBS[1]), failed)
     # Hydra now sees a finished job (it would otherwise abort the sweep after the batch)
     assert failed.status == JobStatus.COMPLETED

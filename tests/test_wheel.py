@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ["pyproject.toml", "setup.py", "README.md", "configs", "sim", "experiments",
-           "hydra_plugins"]
+SOURCES = ["pyproject.toml", "setup.py", "README.md", "configs", "examples", "sim",
+           "experiments", "hydra_plugins"]
 
 
 def _run(cmd, cwd, timeout=600, env=None):
@@ -114,3 +114,23 @@ def test_the_wheel_lists_every_app_and_finds_sweeps_and_the_users_own_practice(i
     for module in ("sim", "experiments.compare_staffing", "experiments.speed_to_lead"):
         _run([bin_ / "python", "-m", module, "--help"], cwd=cwd, env=env)
     assert sorted(p.name for p in cwd.iterdir()) == ["user_configs"], "--help wrote files"
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_the_fit_tutorials_examples_and_fits_them(installed, cwd):
+    """The tutorial's first steps as written: copy sim.EXAMPLES_DIR here, fit them."""
+    bin_, env = installed
+    where = Path(_run([bin_ / "python", "-c", "import sim; print(sim.EXAMPLES_DIR)"],
+                      cwd=cwd, env=env).stdout.strip())
+    assert "site-packages" in str(where) and where.name == "examples", where
+    assert sorted(p.name for p in where.iterdir() if p.is_file()) == sorted(
+        p.name for p in (ROOT / "examples").iterdir())
+    assert str(where) in _run([bin_ / "leadsim", "fit", "--help"], cwd=cwd, env=env).stdout
+    shutil.copytree(where, cwd / "examples")
+    mine = cwd / "user_configs"
+    proc = _run([bin_ / "leadsim", "fit", "calls=examples/harbour_calls.tsv",
+                 "leads=examples/harbour_leads.csv", "columns=examples/harbour_columns.yaml",
+                 "name=harbour", "backtest=false"],
+                cwd=cwd, env={**env, "LEADSIM_CONFIG_DIR": str(mine)})
+    assert "rows: 1773 read" in proc.stdout, proc.stdout
+    assert (mine / "practice" / "harbour.yaml").is_file()

@@ -151,10 +151,10 @@ class Lesson(mesa.Model):
             self.error = str(exc)
             self.running = False
             return
-        from sim.model import LeadMarket
+        import sim
 
         logging.getLogger("MESA").setLevel(logging.WARNING)
-        self.market = LeadMarket(self.config)
+        self.market = sim.build_model(self.config)
 
     @property
     def command_line(self) -> str:

@@ -4,6 +4,10 @@ matplotlib figures drawn from them (sized and lettered for a classroom projector
 Every function reads the model's public surface only: Mesa's DataCollector (a row per
 practice per day), `LeadMarket.inquiry_records(since)` and `market.env.now`. None of
 them imports Solara, so they are tested without a browser (tests/test_app.py).
+
+Over 300 lines for a reason: these are the app's own views, each a small table or figure
+for one panel of the lesson, kept together so the panels share their colours, labels and
+projector sizes; none of them is analysis another part of leadsim uses.
 """
 
 from __future__ import annotations

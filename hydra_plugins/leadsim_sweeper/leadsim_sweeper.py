@@ -9,7 +9,7 @@ its first job started (this sweeper checks it in about six seconds).
 This sweeper is BasicSweeper (the same expansion of the command line and of
 `hydra.sweeper.params` into jobs, in the same order, the same `max_batch_size` batches,
 the same `multirun.yaml`) except for that check, which goes through
-`sim.hydra_support.SweepChecker`: the first job of each set of config-group choices is
+`sim.sweep_check.SweepChecker`: the first job of each set of config-group choices is
 composed in full, exactly as Hydra composes a job; every other job is checked as that
 config with its own plain values set. The config Hydra composed for the sweep itself
 (the command line without its sweeps) is already such a config for the jobs that make
@@ -20,8 +20,10 @@ own validation (`check`, by default `sim.config.to_config`), so a bad value in a
 config-file sweep (`+sweeps=...`) is refused, in one line naming the key, before any job
 runs.
 
-Nothing of leadsim is imported until a sweep is checked: Hydra imports this module at
-every start, workers included.
+Hydra imports this module at every start, workers included: it imports only
+sim.hydra_adapter (Hydra's private parts, here the base class), which imports none of
+leadsim's modules but the package itself (which every leadsim app imports anyway); the
+rest of leadsim is imported when a sweep is checked.
 """
 
 from __future__ import annotations
@@ -30,13 +32,14 @@ import logging
 import time
 from collections.abc import Sequence
 
-from hydra._internal.core_plugins import basic_sweeper
 from hydra.errors import ConfigCompositionException
+
+from sim.hydra_adapter import BasicSweeper
 
 log = logging.getLogger(__name__)
 
 
-class LeadsimSweeper(basic_sweeper.BasicSweeper):
+class LeadsimSweeper(BasicSweeper):
     """BasicSweeper whose check of a batch composes only a few of its jobs."""
 
     def __init__(self, max_batch_size: int | None = None,
@@ -51,12 +54,13 @@ class LeadsimSweeper(basic_sweeper.BasicSweeper):
     def setup(self, *, hydra_context, task_function, config) -> None:
         """BasicSweeper's setup, with a launcher whose jobs' configs are composed in full
         only for the first job of each set of config-group choices in each process
-        (`sim.hydra_support.JobConfigLoader`)."""
+        (`sim.sweep_check.JobConfigLoader`)."""
         import uuid
 
         from hydra.types import HydraContext
 
-        from sim.hydra_support import JobConfigLoader, config_groups
+        from sim.hydra_support import config_groups
+        from sim.sweep_check import JobConfigLoader
 
         self._hydra_loader = hydra_context.config_loader
         self._groups = config_groups(config.hydra.job.config_name)
@@ -85,7 +89,7 @@ class LeadsimSweeper(basic_sweeper.BasicSweeper):
         if self._checker is None:
             from hydra.utils import get_method
 
-            from sim.hydra_support import SweepChecker
+            from sim.sweep_check import SweepChecker
 
             check = get_method(self.check) if self.check else None
             self._checker = SweepChecker(self._compose_job, check, groups=self._groups)

@@ -16,6 +16,9 @@ FILES = {
     "config.yaml": "the fully resolved configuration: rerun anything from it (Hydra's own "
                    "copy, with the overrides, is in `.hydra/`)",
     "summary.json": "market-wide and per-practice metrics, flat keys (below)",
+    "run.log": "Hydra's log file of the run: messages logged while it ran, such as "
+               "warnings (often empty: the tables print to the screen); written by "
+               "`leadsim run`, not by `RunResult.save`",
     "inquiries.parquet": "one row per inquiry (a prospect contacting one practice)",
     "prospects.parquet": "one row per prospect",
     "daily.parquet": "one row per practice per day (Mesa's DataCollector)",
@@ -47,12 +50,14 @@ TABLES: dict[str, dict[str, str]] = {
         "voicemail": "the caller left a voicemail (after hanging up, or on a closed line)",
         "service_answered": "the answering service took the call",
         "outcome": "how the inquiry ended: one of the outcomes below",
+        "micro_converted": "(nurture) reached too late to book, the prospect accepted this "
+                           "practice's micro-conversion and joined its nurture list",
         "first_response_minutes": "`answered_at - arrived_at`",
     },
     "prospects": {
         "prospect_id": "identifier of the prospect",
         "arrived_at": "when their interest started (their first inquiry)",
-        "source": "organic or referral",
+        "source": "organic, referral, or nurture (back from a practice's nurture list)",
         "channel": "the channel they use",
         "n_practices": "size of their shopping list",
         "booked_with": "the practice slot they booked with (empty if none)",
@@ -63,6 +68,14 @@ TABLES: dict[str, dict[str, str]] = {
         "procedure": "which procedure (empty if none)",
         "revenue": "the surgeon's fee of the procedure (USD; 0 if none)",
         "referred_by": "slot of the practice that referred them (empty for organic prospects)",
+        "micro_converted_with": "(nurture) the practice whose micro-conversion they accepted, "
+                                "joining its nurture list (empty if none)",
+        "nurtured_by": "(nurture) for a prospect back from a nurture list: the practice that "
+                       "nurtured them (empty otherwise)",
+        "booked_after_nurture": "(nurture) back from a nurture list and booked with the "
+                                "practice that nurtured them",
+        "nurture_of": "(nurture) for a prospect back from a nurture list: their prospect_id "
+                      "when they first inquired (0 otherwise)",
         "experience": "good, neutral or bad: with the practice they booked with or, if none, "
                       "their worst (first contacted on a tie)",
         "experience_practice": "the practice that experience is about",
@@ -129,7 +142,7 @@ TABLES: dict[str, dict[str, str]] = {
         "practice": "the practice judged",
         "inquiry_id": "the inquiry judged",
         "channel": "its channel",
-        "source": "organic or referral",
+        "source": "organic, referral or nurture",
         "outcome": "the inquiry's outcome",
         "response_minutes": "wall-clock minutes to the first human response (NaN if never)",
         "judged_minutes": "what was compared with the expectation: opening-hours minutes under "
@@ -161,6 +174,11 @@ TABLES: dict[str, dict[str, str]] = {
     },
 }
 
+# The columns marked (nurture) are written only in runs where some practice has a nurture
+# programme (sim/model/nurture.py), so a run without one writes the files it always did.
+NURTURE_COLUMNS = {table: [c for c, text in columns.items() if text.startswith("(nurture)")]
+                   for table, columns in TABLES.items()}
+
 OUTCOMES = {
     "booked": "reached while still ready: a consultation is booked with this practice",
     "lost_to_competitor": "the prospect booked with another practice first",
@@ -175,7 +193,8 @@ OUTCOMES = {
 
 # summary.json: `<scope>` is `market` (all practices together) or `practices.<slot>`;
 # `<channel>` one of the channels, `<cause>` a review cause, `<experience>` good, neutral
-# or bad. A metric marked (practice) is only per practice.
+# or bad. A metric marked (practice) is only per practice; one marked (nurture) only in
+# runs where some practice has a nurture programme (every practice then has it).
 SUMMARY = {
     "run.kind": "market or mmc",
     "run.seed": "the seed",
@@ -204,6 +223,7 @@ SUMMARY = {
     "<scope>.answering_service_fees": "the answering service's fees",
     "<scope>.auto_responder_fees": "the auto-responder's fees",
     "<scope>.unified_inbox_fees": "the unified inbox's fees (0 without one)",
+    "<scope>.nurture_fees": "(nurture) the nurture programme's fees (0 without one)",
     "<scope>.service_calls": "calls the answering service took",
     "<scope>.utilisation": "busy share of rostered time, all work",
     "<scope>.lead_utilisation": "busy share of rostered time, lead work only",
@@ -232,6 +252,29 @@ SUMMARY = {
     "<scope>.referrals_generated": "referred prospects who arrived",
     "<scope>.referral_bookings": "of them, those who booked with the referrer",
     "market.prospects_booked_share": "share of prospects who booked anywhere",
+    "<scope>.micro_conversions": "(nurture) prospects reached too late to book who joined the "
+                                 "nurture list",
+    "<scope>.nurture_returns": "(nurture) of them, those who became ready again and inquired "
+                               "again during the arrival days",
+    "<scope>.bookings_after_nurture": "(nurture) of the returns, those who booked with the "
+                                      "practice that nurtured them",
+    "<scope>.nurture_booking_chance": "(nurture) the chance a prospect back from the list books "
+                                      "with the practice, estimated by the share of the "
+                                      "prospects whose first inquiry went to it who booked "
+                                      "with it",
+    "<scope>.nurture_pending": "(nurture) still on the list at the end of the arrival days, "
+                               "with touches to come",
+    "<scope>.nurture_pending_returns": "(nurture) their expected returns: the sum of s (N - m) "
+                                       "/ (N - s m) after m of N touches (s: ready_again_share)",
+    "<scope>.nurture_pending_value": "(nurture) what they are worth in expectation (USD): "
+                                     "nurture_pending_returns x nurture_booking_chance x the "
+                                     "expected fee of a booking",
+    "market.first_responder_share": "of the prospects who inquired at two or more practices "
+                                    "and booked, the share who booked with the first "
+                                    "practice to respond (the earliest human response; "
+                                    "Lead Connect 2021: 78%)",
+    "market.multi_practice_bookings": "those prospects (inquired at two or more practices "
+                                      "and booked)",
     "mmc.observed.callers": "callers of the M/M/c+M line",
     "mmc.observed.<queue>": "P(wait), P(abandon), mean wait and utilisation, simulated",
     "mmc.erlang_a.<queue>": "the same, exact Erlang A (sim/analysis/erlang.py)",

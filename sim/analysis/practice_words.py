@@ -9,6 +9,9 @@ A plan that takes staff off or costs less than the baseline is flagged (`lowers_
 
 Money here is nominal: rostered hours x wages over an average month (365.25 / 12 days)
 plus monthly fees; per-call fees and the simulated cost are the report's.
+
+One module over 400 lines: describing a practice and describing the change a plan makes
+to it share the same words (days, windows, counts, roles), which live here once.
 """
 
 from __future__ import annotations
@@ -135,11 +138,13 @@ def wages_per_month(practice) -> float:
 
 
 def fees_per_month(practice) -> float:
-    """The monthly fees of the answering service, the auto-responder and the unified inbox
-    (per-call fees aside)."""
+    """The monthly fees of the answering service, the auto-responder, the unified inbox and
+    the nurture programme (per-call fees aside)."""
     svc, ar, inbox = practice.answering_service, practice.auto_responder, practice.unified_inbox
+    nurture = practice.nurture
     return ((svc.fee_per_month if svc.enabled else 0.0) + (ar.fee_per_month if ar.enabled else 0.0)
-            + (inbox.fee_per_month if inbox.enabled else 0.0))
+            + (inbox.fee_per_month if inbox.enabled else 0.0)
+            + (nurture.fee_per_month if nurture.enabled else 0.0))
 
 
 def cost_per_month(practice) -> float:
@@ -264,6 +269,15 @@ def _inbox_words(inbox) -> str:
             f"messages can take ({money(inbox.fee_per_month)} a month; no extra staff)")
 
 
+def nurture_words(nurture) -> str:
+    """A nurture programme in a manager's words (sim.config.NurtureConfig)."""
+    months = nurture.touches * nurture.touch_every_days / (365.25 / 12)
+    return (f"a nurture programme: prospects reached when no longer ready to book are offered "
+            f"a newsletter ({nurture.accept_share:.0%} sign up), then a touch every "
+            f"{nurture.touch_every_days:g} days, {nurture.touches} in all (about "
+            f"{months:.1f} months; {money(nurture.fee_per_month)} a month; no extra staff)")
+
+
 def describe_practice(practice, all_channels: list[str] | None = None) -> list[str]:
     """The practice in sentences: roster, patients, hours, channels, services, policy, cost."""
     lines = []
@@ -292,7 +306,9 @@ def describe_practice(practice, all_channels: list[str] | None = None) -> list[s
     services = (_service_words(practice.answering_service).capitalize() + "; "
                 + _responder_words(practice.auto_responder)
                 + (f"; {_inbox_words(practice.unified_inbox)}"
-                   if practice.unified_inbox.enabled else "") + ".")
+                   if practice.unified_inbox.enabled else "")
+                + (f"; {nurture_words(practice.nurture)}" if practice.nurture.enabled else "")
+                + ".")
     policy = _join(_policy_words(practice.policy)).capitalize() + "."
     cost = (f"Fixed cost about {money(cost_per_month(practice))} a month (wages and monthly "
             "fees" + ("; per-call fees on top)." if practice.answering_service.enabled
@@ -420,6 +436,19 @@ def _inbox_items(base, new) -> list[str]:
     return []
 
 
+def _nurture_items(base, new) -> list[str]:
+    b, n = base.nurture, new.nurture
+    if not b.enabled and not n.enabled:
+        return []
+    if b.enabled != n.enabled:
+        return [("adds " + nurture_words(n)) if n.enabled else "drops the nurture programme"]
+    return [f"nurture programme {name.replace('_', ' ')} {getattr(n, name):g} (was "
+            f"{getattr(b, name):g})" for name in ("accept_share", "ready_again_share",
+                                                 "touches", "touch_every_days",
+                                                 "shop_again_share", "fee_per_month")
+            if getattr(b, name) != getattr(n, name)]
+
+
 def _channel_items(base, new) -> list[str]:
     b, n = [_v(c) for c in base.channels], [_v(c) for c in new.channels]
     added, dropped = [c for c in n if c not in b], [c for c in b if c not in n]
@@ -499,7 +528,8 @@ def describe_change(base, new) -> Change:
     """What differs between the baseline's practice `base` and a plan's practice `new`."""
     roster, lowered, removed = _roster_items(base, new)
     items = (roster + list(dict.fromkeys(_patient_items(base, new))) + _hours_items(base, new)
-             + _channel_items(base, new) + _inbox_items(base, new) + _menu_items(base, new)
+             + _channel_items(base, new) + _inbox_items(base, new) + _nurture_items(base, new)
+             + _menu_items(base, new)
              + _service_items(base, new) + _responder_items(base, new)
              + _policy_items(base, new))
     hb, hn = roster_hours(base), roster_hours(new)

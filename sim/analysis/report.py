@@ -4,6 +4,10 @@ Everything is in the page: the figures are embedded as base64 PNG, the styles in
 page answers "which staffing plan pays for itself?" in plain words, with the uncertainty
 of a simulation said honestly: a plan is recommended only when the 95% interval of its
 net gain against the current plan lies above zero.
+
+One module over 400 lines: the page is one document, its sections (the recommendation,
+the money table, the phone line hour by hour ...) written in the order the manager reads
+them and sharing its wording helpers; the verdict itself is sim.analysis.stats.verdict.
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from .practice_words import CHANNEL_WORDS
-from .staffing_plots import STATUS, hour_status, money, verdict
-from .stats import paired_difference
+from .staffing_plots import STATUS, hour_status, money
+from .stats import BETTER, UNCLEAR, WORSE, paired_difference, verdict
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -54,6 +58,7 @@ class ReportContext:
     # plan -> the channels on which nobody at the practice answers (sim.config.unread_channels)
     plan_unread: dict = field(default_factory=dict)
     plan_menus: dict = field(default_factory=dict)  # plan -> its phone menu, seconds (0: none)
+    plan_nurture: dict = field(default_factory=dict)  # plan -> it has a nurture programme
     all_channels: list = field(default_factory=list)  # every channel of the model
     sim_overrides: list = field(default_factory=list)
     seconds: float = 0.0
@@ -130,7 +135,7 @@ def _change(ctx: ReportContext, plan: str) -> str:
 
 
 def _badge(v: str) -> str:
-    text = {"better": "pays for itself", "worse": "loses money", "unclear": "can't tell"}[v]
+    text = {BETTER: "pays for itself", WORSE: "loses money", UNCLEAR: "can't tell"}[v]
     return f'<span class="badge {v}">{text}</span>'
 
 
@@ -163,8 +168,10 @@ def recommendation(ctx: ReportContext) -> tuple[str | None, str]:
     base = ctx.plans[0]
     others = ctx.plans[1:]
     net = {p: _row(ctx, p, "net_per_month") for p in others}
-    clear = [p for p in others if net[p] is not None and net[p]["ci_low"] > 0]
-    worse = [p for p in others if net[p] is not None and net[p]["ci_high"] < 0]
+    said = {p: verdict(net[p]["ci_low"], net[p]["ci_high"]) for p in others
+            if net[p] is not None}
+    clear = [p for p in said if said[p] == BETTER]
+    worse = [p for p in said if said[p] == WORSE]
     level = f"{ctx.confidence:.0%}"
     if clear:
         best = max(clear, key=lambda p: net[p]["diff_vs_baseline"])
@@ -201,7 +208,7 @@ def recommendation(ctx: ReportContext) -> tuple[str | None, str]:
                 text += (f" Against <b>{_e(rest[0])}</b> directly, <b>{_e(best)}</b> earns "
                          f"{_money_html(iv.mean)} a month more ({level} range "
                          f"{_money_html(iv.low)} to {_money_html(iv.high)}): ")
-                text += ("it is clearly the better of the two." if iv.low > 0 else
+                text += ("it is clearly the better of the two." if iv.verdict == BETTER else
                          "the simulation cannot tell the two apart, so choose between them "
                          "on what the numbers leave out (hiring, cover for holidays, "
                          "what the patients at the desk need).")
@@ -284,6 +291,10 @@ def patients_table(ctx: ReportContext) -> str:
     if any(m > 0 for m in ctx.plan_menus.values()):
         cols.insert(5, ("phone_menu_hangup_share", "Callers hanging up in the phone menu",
                         "pct", "mean"))
+    if any(ctx.plan_nurture.values()):
+        cols += [("micro_conversions_per_month", "Newsletter sign-ups (not ready yet)", 1,
+                  "diff"),
+                 ("bookings_after_nurture_per_month", "Booked after nurture", 1, "diff")]
     rep = [("new_reviews_per_month", "New reviews", 1, "diff"),
            ("mean_new_stars", "Stars of new reviews", 2, "diff"),
            ("referrals_generated_per_month", "Referrals", 1, "diff")]
@@ -430,6 +441,42 @@ def menu_line(ctx: ReportContext) -> str:
             "person.</p>")
 
 
+def nurture_line(ctx: ReportContext) -> str:
+    """What each plan's nurture programme did, and the value of its list still waiting at
+    the end (sim/analysis/nurture.py), with the net gain counting it."""
+    plans = [p for p, on in ctx.plan_nurture.items() if on]
+    if not plans:
+        return ""
+    base, level = ctx.plans[0], f"{ctx.confidence:.0%}"
+    parts = []
+    for p in plans:
+        def mean(metric: str, digits: int = 1, p=p) -> str:
+            return _num(_val(ctx, p, metric, "mean"), digits, sign=False)
+
+        text = (f"<b>{_e(p)}</b>: {mean('micro_conversions_per_month')} prospects a month "
+                "reached when no longer ready sign up for the newsletter; within the "
+                f"{ctx.days} days {mean('nurture_returns')} came back ready and "
+                f"{mean('bookings_after_nurture')} booked with the practice. At the end "
+                f"{mean('nurture_pending', 0)} were still on the list, worth about "
+                f"{_money_html(_val(ctx, p, 'nurture_pending_value', 'mean'), False)} in "
+                "expected fees")
+        r = _row(ctx, p, "net_with_nurture_list_per_month") if p != base else None
+        if r is not None and math.isfinite(r["diff_vs_baseline"]):
+            text += (f"; counting that value, the net gain is about "
+                     f"{_money_html(r['diff_vs_baseline'])} a month against <i>{_e(base)}</i> "
+                     f"({level} range {_money_html(r['ci_low'])} to "
+                     f"{_money_html(r['ci_high'])})")
+        parts.append(text)
+    return ("<p>Nurture (&ldquo;if they are not ready to commit, get the "
+            "micro-conversion&rdquo;): " + "; ".join(parts) + ". The gain of a nurture list "
+            "lands weeks to months after the first inquiry (a prospect comes back at one of "
+            "the touches, months later), so a comparison of "
+            f"{ctx.days} days counts only part of it in the net gain above: the list still "
+            "waiting is valued as its expected returns x the share of returns that booked x "
+            "what a booking is worth. Run longer (<code>market_days=365</code>) to see more "
+            "of it counted as bookings.</p>")
+
+
 def _sim_overrides(ctx: ReportContext, match) -> list[str]:
     """The comparison's extra settings (`sim_overrides`) whose key `match(key)` accepts."""
     return [o for o in ctx.sim_overrides if match(o.partition("=")[0].lstrip("+~"))]
@@ -467,7 +514,10 @@ def assumptions(ctx: ReportContext) -> str:
         "26% two, the rest three or more). Your practice competes with "
         + ", ".join(f"<i>{_e(name or slot)}</i>" for slot, name in ctx.competitors)
         + "; a prospect books with the first practice that reaches them while still "
-        "interested.",
+        "interested, or, if they are still waiting for another practice's answer, hears "
+        "it out for up to an hour and picks by rating and price (about 8 in 10 shoppers "
+        "who wrote to several practices book with the first to respond: Lead Connect "
+        "2021 consumer survey).",
         "Interest fades fast: a prospect answered within about 12 minutes books a "
         "consultation about 65% of the time, after 1 hour about 31%, after 9 hours about 8% "
         "(MyMedLeads report on about 40 plastic-surgery practices)."
@@ -551,7 +601,7 @@ def compared(ctx: ReportContext) -> str:
     return ("<h2>What was compared</h2>"
             f"<p>The practice, <b>{_e(ctx.practice_name)}</b>, as the baseline runs it "
             f"(from its configuration).{own}</p><ul>{words}</ul>"
-            + unread_line(ctx) + menu_line(ctx) +
+            + unread_line(ctx) + menu_line(ctx) + nurture_line(ctx) +
             "<p>Each plan as the change it makes to that baseline, with its rostered hours "
             "and nominal cost a month (wages for the rostered hours and monthly fees; "
             "per-call fees and the simulated cost are in the tables below):</p>"

@@ -52,6 +52,9 @@ stage at once, then one at a time), `observe(replication, {name: value})` record
 any order. The state is a function of the observations alone, so a selection that was
 killed resumes from its stored table (`observe_table`) without redoing a replication, and
 selects exactly what the uninterrupted run would have.
+
+About 430 lines, a third of them this docstring: one published procedure, its constants,
+state and stopping rule, which read best side by side with the paper's notation above.
 """
 
 from __future__ import annotations

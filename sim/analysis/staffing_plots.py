@@ -17,6 +17,8 @@ import seaborn as sns  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from .stats import BETTER, UNCLEAR, WORSE, verdict  # noqa: E402
+
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 GOOD, BAD, UNSURE = "#2e8b57", "#c0392b", "#8c8c8c"
 DPI = 110
@@ -41,14 +43,6 @@ def money(x: float, sign: bool = True) -> str:
     return ("-" + s) if x < 0 else (("+" + s) if sign and x > 0 else s)
 
 
-def verdict(low: float, high: float) -> str:
-    if low > 0:
-        return "better"
-    if high < 0:
-        return "worse"
-    return "unclear"
-
-
 def net_gain_figure(comparison: pd.DataFrame, baseline: str,
                     metric: str = "net_per_month") -> bytes:
     """Net gain per month of each plan against the baseline, with its interval."""
@@ -56,11 +50,11 @@ def net_gain_figure(comparison: pd.DataFrame, baseline: str,
     df = comparison[(comparison["metric"] == metric) & (comparison["plan"] != baseline)].copy()
     df["verdict"] = [verdict(lo, hi) for lo, hi in zip(df["ci_low"], df["ci_high"])]
     df = df.sort_values("diff_vs_baseline", ascending=False)
-    palette = {"better": GOOD, "worse": BAD, "unclear": UNSURE}
+    palette = {BETTER: GOOD, WORSE: BAD, UNCLEAR: UNSURE}
     fig, ax = plt.subplots(figsize=(9.5, 0.75 * len(df) + 1.6))
     sns.barplot(data=df, x="diff_vs_baseline", y="plan", hue="verdict", palette=palette,
                 dodge=False, ax=ax, alpha=0.85, legend=False,
-                hue_order=["better", "unclear", "worse"])
+                hue_order=[BETTER, UNCLEAR, WORSE])
     ys = np.arange(len(df))
     mid = df["diff_vs_baseline"]
     ax.errorbar(mid, ys, xerr=[mid - df["ci_low"], df["ci_high"] - mid],

@@ -43,7 +43,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["Interval", "Ratio", "compare_plans", "group_intervals", "paired_difference",
+__all__ = ["Interval", "Ratio", "compare_plans", "verdict", "wilson_interval",
+            "group_intervals", "paired_difference",
            "paired_ratio", "share_interval", "t_interval", "unpaired_difference",
            "COMPARISON_COLUMNS", "GROUP_COLUMNS", "T", "LOGIT_T", "EMPIRICAL_LOGIT_T", "CLIPPED_T"]
 
@@ -72,7 +73,27 @@ class Interval:
         return (self.high - self.low) / 2.0
 
     def excludes_zero(self) -> bool:
-        return self.low > 0 or self.high < 0
+        return verdict(self.low, self.high) != UNCLEAR
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.low, self.high)
+
+
+# What an interval of a difference (a plan against the baseline) says: the whole interval
+# above zero, below zero, or zero inside it (or no interval). For the net gain a month,
+# BETTER is "pays for itself" (sim/analysis/report.py).
+BETTER, WORSE, UNCLEAR = "better", "worse", "unclear"
+
+
+def verdict(low: float, high: float) -> str:
+    """BETTER when the interval [low, high] of a difference lies above zero, WORSE when it
+    lies below, else UNCLEAR (zero inside it, or NaN)."""
+    if low > 0:
+        return BETTER
+    if high < 0:
+        return WORSE
+    return UNCLEAR
 
 
 _NAN = Interval(math.nan, math.nan, math.nan, 0)
@@ -178,6 +199,20 @@ def paired_ratio(ka, na, kb, nb, kind: str = "rate", confidence: float = 0.95) -
         logs = np.log((ka + c) / (na + c)) - np.log((kb + c) / (nb + c))
     iv = t_interval(logs, confidence)
     return Ratio(float(value), math.exp(iv.low), math.exp(iv.high), int(ka.size))
+
+
+def wilson_interval(k, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of k successes in n trials (arrays or numbers): the p that
+    the two-sided score test does not reject. NaN where n is 0."""
+    z = float(stats.norm.ppf(0.5 + _check_level(confidence) / 2.0))
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        denom = 1.0 + z * z / n
+        centre = (p + z * z / (2.0 * n)) / denom
+        half = z * np.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)) / denom
+    # (rounding can leave 1.0 just outside [low, high] when k = n)
+    return np.clip(np.fmin(centre - half, p), 0, 1), np.clip(np.fmax(centre + half, p), 0, 1)
 
 
 def paired_difference(x, baseline, confidence: float = 0.95) -> Interval:

@@ -3,6 +3,10 @@
 Built once, at the end of a run, from the model's plain records (lists and dicts); this
 module never imports the model. Column and metric names are the output contract documented
 in the README ("Outputs").
+
+About 400 lines as one module: RunResult's tables are built from the same records in one
+pass, and the summary's metrics are read from those tables (sim/analysis/contract.py
+says what each means).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..fileio import write_atomic
-from . import columns, erlang, reputation
+from . import columns, erlang, nurture, reputation
 from .columns import count
 
 CHANNEL_ORDER = ["phone", "web_form", "email", "chat", "sms", "social_dm", "review_site"]
@@ -34,9 +38,11 @@ SHARES = {"answered_share": "inquiries", "contact_rate": "inquiries",
           "booking_rate": "inquiries", "conversion_rate": "inquiries",
           "utilisation": None, "lead_utilisation": None,
           "prospects_booked_share": "prospects", "bad_reviews_service_share": "new_bad_reviews",
-          "bad_experience_share": None, "p_wait": "callers", "p_abandon": "callers"}
+          "bad_experience_share": None, "p_wait": "callers", "p_abandon": "callers",
+          "nurture_booking_chance": "nurture_returns",
+          "first_responder_share": "multi_practice_bookings"}
 COST_PARTS = ("wages", "answering_service_fees", "auto_responder_fees", "unified_inbox_fees",
-              "service_calls")
+              "nurture_fees", "service_calls")
 
 
 def share_metrics(keys) -> dict[str, str | None]:
@@ -106,18 +112,20 @@ class RunResult:
              "abandoned": "bool", "voicemail": "bool", "service_answered": "bool",
              "arrived_at": "float64", "answered_at": "float64", "contacted_at": "float64",
              "acknowledged_at": "float64", "first_attempt_at": "float64",
-             "hold_minutes": "float64"},
+             "hold_minutes": "float64", "micro_converted": "bool"},
         )
         inquiries["first_response_minutes"] = inquiries["answered_at"] - inquiries["arrived_at"]
         prospects = columns.frame(
             records["prospects"],
             {"prospect_id": "int64", "n_practices": "int64", "arrived_at": "float64",
              "booked_at": "float64", "consultation_at": "float64", "showed": "bool",
-             "converted": "bool", "revenue": "float64"},
+             "converted": "bool", "revenue": "float64", "booked_after_nurture": "bool",
+             "nurture_of": "int64"},
         )
         staff = pd.DataFrame(records["staff"])
         daily = _daily_table(records["daily"])
         summary = summarise(records, inquiries, prospects, staff)
+        summary.update(nurture.summary_metrics(records, inquiries, prospects))
         if records["kind"] == "mmc" and scenario is not None:
             summary.update(mmc_summary(inquiries, staff, records, scenario))
         extra, prospects = reputation.tidy(records.get("tables", {}), inquiries, prospects)
@@ -328,6 +336,9 @@ def summarise(records, inquiries, prospects, staff) -> dict:
     summary["market.prospects_booked_share"] = (
         count(~pro.booked_with.eq("")) / len(pro) if len(pro) else math.nan
     )
+    share, shoppers = first_responder_share(inquiries, prospects)
+    summary["market.first_responder_share"] = share
+    summary["market.multi_practice_bookings"] = shoppers
     for row in rows:
         slot = row["practice"]
         metrics = practice_metrics(inq[inq.practice.eq(slot)], pro,
@@ -338,6 +349,27 @@ def summarise(records, inquiries, prospects, staff) -> dict:
             summary[f"practices.{slot}.{key}"] = value
     return {k: (_finite(v) if isinstance(v, float | np.floating) else _plain(v))
             for k, v in summary.items()}
+
+
+def first_responder_share(inquiries: pd.DataFrame, prospects: pd.DataFrame) -> tuple[float, int]:
+    """Among prospects who inquired at two or more practices and booked: the share who
+    booked with the first practice to respond, and their number. The first to respond is
+    the inquiry with the earliest human response (`answered_at`: a live answer, a reply or
+    a call-back attempt; an auto-responder does not count), the earlier inquiry on a tie:
+    what a shopper means by "the first business to respond" (Lead Connect 2021)."""
+    answered = inquiries["answered_at"].to_numpy()
+    rows = inquiries[~np.isnan(answered)]
+    made = inquiries["prospect_id"].value_counts()
+    shoppers = made.index[made.to_numpy() >= 2]
+    first = (rows.sort_values(["answered_at", "inquiry_id"], kind="stable")
+             .drop_duplicates("prospect_id").set_index("prospect_id")["practice"])
+    booked = prospects[prospects["booked_with"].to_numpy() != ""]
+    booked = booked[booked["prospect_id"].isin(shoppers).to_numpy()]
+    n = len(booked)
+    if not n:
+        return math.nan, 0
+    firsts = first.reindex(booked["prospect_id"]).to_numpy()
+    return float((firsts == booked["booked_with"].to_numpy()).mean()), n
 
 
 def _plain(v):

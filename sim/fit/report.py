@@ -228,7 +228,9 @@ def _roster_section(practice) -> str:
     hours = [[_e(", ".join(str(getattr(d, "value", d)) for d in h.days)), _e(h.start),
               _e(h.end)] for h in practice.opening_hours]
     return ("<h2>Roster</h2><p>Who answers when, read from the answered calls (everyone as "
-            "front desk: a call log does not say who also serves patients).</p>"
+            "front desk: a call log does not say who also serves patients). A day with "
+            "answered calls always has someone on it, over the hours the line was seen "
+            "staffed, however few calls were answered.</p>"
             + _table(["days", "start", "end", "staff", "role"], rows)
             + "<p>Opening hours (the union of the shifts):</p>"
             + _table(["days", "start", "end"], hours))

@@ -14,6 +14,16 @@ Without an agent column the line's answered calls give the windows the same way,
 number of people is the most calls in progress at once (answer to answer + talk) seen on
 at least 10% of the days of that weekday (at least 1).
 
+A day of the week with answered calls that this rule leaves with no one on it (someone who
+works there on fewer than half of the weeks, or is busy with patients and answers little:
+Harbour's Saturday receptionist answered 4 calls in 13 weeks) is a thin day, and still
+gets one person (`thin_day_shifts`): from the earliest to the latest time the line was seen
+staffed on that day over all the weeks (an answered call from its answer to the end of its
+talk, a caller who waited on hold for a person and then hung up or left a voicemail, over
+their wait), widened to the quarter hour and at least MIN_SHIFT long, given to whoever
+answered most calls on that day. Calls to a closed line (`missed`) or straight to
+voicemail (no wait) are not evidence that someone was there.
+
 Everyone is rostered as `front_desk` (a call log does not say who also serves patients at
 the desk; the back-test calibrates `patient_share`). Opening hours are the union of the
 windows on each day.
@@ -30,6 +40,7 @@ import pandas as pd
 from ..vocabulary import DAYS
 
 QUARTER = 15
+MIN_SHIFT = 60  # minutes: the shortest shift a thin day gets
 
 
 @dataclass
@@ -125,7 +136,9 @@ def fit_roster(calls: pd.DataFrame) -> list[Shift]:
     hold = pd.to_timedelta(np.nan_to_num(answered["hold_seconds"].to_numpy(dtype=float))
                            if "hold_seconds" in answered else 0, unit="s")
     at = pd.DatetimeIndex(answered["started_at"]) + hold
-    all_dates = pd.DatetimeIndex(calls["started_at"]).normalize().unique()
+    # the calendar's dates over the log's span (a closed day may have no call at all)
+    dates = pd.DatetimeIndex(calls["started_at"]).normalize()
+    all_dates = pd.date_range(dates.min(), dates.max(), freq="D")
     per_weekday = pd.Series(all_dates.day_of_week).value_counts().to_dict()
     shifts: list[Shift] = []
     agents = answered["agent"].fillna("").astype(str) if "agent" in answered else None
@@ -141,7 +154,52 @@ def fit_roster(calls: pd.DataFrame) -> list[Shift]:
             by.setdefault((s, e, people.get(wd, 1)), []).append(wd)
         shifts = [Shift([DAYS[d] for d in days], s, e, n, ["the line"])
                   for (s, e, n), days in by.items()]
-    return merge_same(shifts)
+    return merge_same(shifts + thin_day_shifts(calls, shifts))
+
+
+def _staffed_spans(calls: pd.DataFrame) -> pd.DataFrame:
+    """When the line was seen staffed, one row per call that shows it: weekday, from and to
+    (minutes since local midnight), and who answered. An answered call from its answer to
+    the end of its talk; a caller who waited for a person before hanging up or leaving a
+    voicemail, over the wait."""
+    hold = (np.nan_to_num(calls["hold_seconds"].to_numpy(dtype=float))
+            if "hold_seconds" in calls else np.zeros(len(calls)))
+    talk = (np.nan_to_num(calls["talk_seconds"].to_numpy(dtype=float))
+            if "talk_seconds" in calls else np.zeros(len(calls)))
+    outcome = calls["outcome"].to_numpy()
+    answered = outcome == "answered"
+    waited = np.isin(outcome, ["abandoned", "voicemail"]) & (hold > 0)
+    keep = answered | waited
+    t = pd.DatetimeIndex(calls["started_at"])[keep]
+    start = (t.hour * 60 + t.minute + t.second / 60.0).to_numpy()
+    begin = np.where(answered[keep], start + hold[keep] / 60.0, start)
+    end = np.where(answered[keep], begin + talk[keep] / 60.0, start + hold[keep] / 60.0)
+    who = (calls["agent"].fillna("").astype(str).to_numpy()[keep] if "agent" in calls
+           else np.full(keep.sum(), ""))
+    return pd.DataFrame({"weekday": t.day_of_week, "begin": begin,
+                         "end": np.minimum(end, 1440.0), "answered": answered[keep],
+                         "who": who})
+
+
+def thin_day_shifts(calls: pd.DataFrame, shifts: list[Shift]) -> list[Shift]:
+    """One person on each day of the week that had answered calls but no one on the roster
+    (module docstring): the day's staffed span over all weeks, widened to the quarter hour,
+    at least MIN_SHIFT long."""
+    covered = {DAYS.index(d) for sh in shifts if sh.staff > 0 for d in sh.days}
+    spans = _staffed_spans(calls)
+    out = []
+    for wd, rows in spans.groupby("weekday"):
+        if int(wd) in covered or not rows["answered"].any():
+            continue
+        start = math.floor(rows["begin"].min() / QUARTER) * QUARTER
+        end = math.ceil(rows["end"].max() / QUARTER) * QUARTER
+        if end - start < MIN_SHIFT:
+            end = min(start + MIN_SHIFT, 1440)
+            start = end - MIN_SHIFT
+        names = rows.loc[rows["answered"] & (rows["who"] != ""), "who"]
+        who = names.value_counts().index[0] if len(names) else "the line"
+        out.append(Shift([DAYS[int(wd)]], _clock(start), _clock(end), 1, [who]))
+    return out
 
 
 def merge_same(shifts: list[Shift]) -> list[Shift]:

@@ -6,18 +6,18 @@ channels in the evenings and at weekends). Arrivals are drawn with numpy a day a
 a Poisson count per hour and channel, then uniform times inside the hour.
 
 Each prospect's personal uniforms (shopping list, readiness, one per attempt by each
-practice, hold patience, voicemail, show-up, procedure) come from their own named streams,
-drawn per day in fixed-width blocks. A prospect's draws depend on the seed, the day and
-their place in the day only, never on the practices: common random numbers across
-staffing scenarios.
+practice, hold patience, voicemail, show-up, procedure, weighing offers) come from their
+own named streams, drawn per day in fixed-width blocks. A prospect's draws depend on the
+seed, the day and their place in the day only, never on the practices: common random
+numbers across staffing scenarios.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..clock import HOURS_PER_WEEK, MINUTES_PER_DAY
 from .choice import choose_practices  # noqa: F401  (re-exported: callers import it here)
-from .clock import HOURS_PER_WEEK, MINUTES_PER_DAY
 
 MAX_ATTEMPTS = 6  # the longest cadence allowed (LRM 2007: a lead is worth up to 6 calls)
 
@@ -66,7 +66,7 @@ class ProspectDraws:
     j's share of it (only for the practices the prospect contacts)."""
 
     __slots__ = ("u_size", "u_choice", "u_spread", "u_ready", "contact", "patience",
-                 "u_show", "u_procedure", "u_procedure_kind")
+                 "u_show", "u_procedure", "u_procedure_kind", "u_weigh", "u_pick")
 
     def reach(self, j: int) -> list[float]:
         """The uniforms of practice j's attempts to reach this prospect, in order."""
@@ -106,6 +106,7 @@ class DailyArrivals:
         self._list = streams("traits.shopping")
         self._contact = streams("traits.contact")
         self._booking = streams("traits.booking")
+        self._comparison = streams("traits.comparison")  # weighing offers (prospect.py)
 
     def profile(self, channel: str) -> np.ndarray:
         """The channel's hour-of-week profile in this market (sums to 1)."""
@@ -121,10 +122,11 @@ class DailyArrivals:
         times = day * MINUTES_PER_DAY + 60.0 * (hour_idx + self._arrivals.random(n))
         order = np.argsort(times, kind="stable")
         times, chan_idx = times[order], chan_idx[order]
-        draws = self.personal_draws(n, self._list, self._contact, self._booking)
+        draws = self.personal_draws(n, self._list, self._contact, self._booking,
+                                    self._comparison)
         return [(float(times[i]), self.channels[chan_idx[i]], draws[i]) for i in range(n)]
 
-    def personal_draws(self, n: int, shopping_rng, contact_rng, booking_rng
+    def personal_draws(self, n: int, shopping_rng, contact_rng, booking_rng, comparison_rng
                        ) -> list[ProspectDraws]:
         """The personal draws of n prospects, one fixed-width block per stream. `day` uses
         the organic streams; referred prospects (sim/model/word_of_mouth.py) pass their own
@@ -134,6 +136,7 @@ class DailyArrivals:
         contact = contact_rng.random((n, 1 + p * MAX_ATTEMPTS + p)).tolist()
         patience = (contact_rng.standard_exponential((n, p)) * self.patience_mean).tolist()
         booking = booking_rng.random((n, 3)).tolist()
+        comparison = comparison_rng.random((n, 2)).tolist()  # whether to weigh, which offer
         out = []
         for i in range(n):
             d = ProspectDraws()
@@ -143,6 +146,7 @@ class DailyArrivals:
             d.u_ready = row[0]
             d.patience = patience[i]
             d.u_show, d.u_procedure, d.u_procedure_kind = booking[i]
+            d.u_weigh, d.u_pick = comparison[i]
             out.append(d)
         return out
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from .clock import MINUTES_PER_DAY
+from ..clock import MINUTES_PER_DAY
 from .experience import NAN
 
 # Platform rules (CALIBRATION.md, "response-time badges": the platforms' help pages).

@@ -35,6 +35,32 @@ def choose_practices(weights: list[float], u_choice: list[float], k: int) -> lis
     return [j for key, j in keys[:k] if key >= 0]
 
 
+def offer_pick(ratings: list[float], prices: list[float], rating_weight: float,
+               price_elasticity: float, u: float) -> int:
+    """Which of the offers a shopper weighing them books (prospect.comparison): a logit,
+    P(j) proportional to exp(rating_weight x rating_j - price_elasticity x ln(price_j)),
+    read off one uniform u in [0, 1) by the cumulative shares, in the order offered."""
+    ref = max(prices)
+    utility = [rating_weight * r - price_elasticity * math.log(p / ref) if p > 0
+               else rating_weight * r for r, p in zip(ratings, prices)]
+    top = max(utility)
+    weights = [math.exp(v - top) for v in utility]
+    target, acc = u * sum(weights), 0.0
+    for j, w in enumerate(weights):
+        acc += w
+        if target < acc:
+            return j
+    return len(weights) - 1
+
+
+def expected_fee(economics) -> float:
+    """A practice's price as a shopper weighing offers sees it: the fee of its procedures,
+    weighted by its procedure_mix (sim.config.EconomicsConfig)."""
+    mix = economics.procedure_mix
+    total = sum(mix.values())
+    return sum(w * economics.procedure_fees[k] for k, w in mix.items()) / total if total else 0.0
+
+
 def list_size_cdf(shares) -> list[float]:
     """The cumulative shares of shopping-list sizes 1, 2, ... (the market's `shopping_list`)."""
     shares = [float(w) for w in shares]
@@ -52,7 +78,7 @@ class ChoiceWeights:
         """The practice's weight in prospects' choice of practices (module docstring)."""
         cfg, rep = self.cfg, practice.reputation
         live = self.feedback and self.enabled
-        rating = practice.rating if live else rep.rating_start
+        rating = self.rating_seen(practice)
         count = practice.review_count if live else rep.review_count_start
         w = choice_weight(practice.cfg.marketing_weight, rating, count, cfg.rating_weight,
                           cfg.review_count_elasticity)
@@ -64,6 +90,12 @@ class ChoiceWeights:
             if rep.bad_word:
                 w *= math.exp(-cfg.bad_word_reach * self.bad_word(practice) / self.shoppers)
         return w
+
+    def rating_seen(self, practice) -> float:
+        """The rating shoppers see: the live one, or the start's without feedback."""
+        if self.feedback and self.enabled:
+            return practice.rating
+        return practice.reputation.rating_start
 
     def attractiveness(self) -> list[float]:
         """Every practice's weight, refreshed when a review is posted, bad word is told or a

@@ -1,5 +1,6 @@
 """A practice's money: bookings to consultations and procedures, and what its staffing
-costs (wages from the roster's ledger, answering-service, auto-responder and inbox fees).
+costs (wages from the roster's ledger, answering-service, auto-responder, inbox and nurture
+fees).
 
 A booking draws, from the prospect's own uniforms (common random numbers), whether they
 come to the consultation (`no_show_rate`), whether it leads to a procedure
@@ -11,7 +12,7 @@ wages of each day are summed once into a cumulative ledger (`_wages_by_day`).
 
 from __future__ import annotations
 
-from .clock import covered_minutes
+from ..clock import covered_minutes
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -55,10 +56,18 @@ class PracticeEconomics:
             service = (svc.fee_per_month * days / DAYS_PER_MONTH
                        + svc.fee_per_call * self.service_calls)
         auto = ar.fee_per_month * days / DAYS_PER_MONTH if ar.enabled else 0.0
-        inbox = self.cfg.unified_inbox
+        inbox, nurture = self.cfg.unified_inbox, self.cfg.nurture
         fee = inbox.fee_per_month * days / DAYS_PER_MONTH if inbox.enabled else 0.0
-        return {"wages": wages, "answering_service_fees": service, "auto_responder_fees": auto,
-                "unified_inbox_fees": fee, "staffing_cost": wages + service + auto + fee}
+        out = {"wages": wages, "answering_service_fees": service, "auto_responder_fees": auto,
+               "unified_inbox_fees": fee}
+        total = wages + service + auto + fee
+        if self.nurture is not None:  # a nurture programme's fee (sim/model/nurture.py)
+            out["nurture_fees"] = nurture.fee_per_month * days / DAYS_PER_MONTH
+            total += out["nurture_fees"]
+        elif self.model.nurture.enabled:  # the same keys for every practice of the run
+            out["nurture_fees"] = 0.0
+        out["staffing_cost"] = total
+        return out
 
     def _wages_by_day(self) -> list[float]:
         """Wages of rostered time before each midnight: entry d covers days 0..d-1."""
@@ -84,6 +93,14 @@ class PracticeEconomics:
     @property
     def staffing_cost_to_date(self) -> float:
         return self.costs(self.env.now / 1440.0)["staffing_cost"]
+
+
+def booking_value(eco) -> float:
+    """What a booked consultation is worth in expectation: shows up x has the procedure x
+    the mix-weighted fee (the draws of `PracticeEconomics._book`)."""
+    total = sum(eco.procedure_mix.values())
+    fee = sum(w * eco.procedure_fees[k] for k, w in eco.procedure_mix.items()) / total
+    return (1.0 - eco.no_show_rate) * eco.consultation_to_procedure * fee
 
 
 def _pick(weights: dict, u: float) -> str:

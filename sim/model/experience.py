@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 
+from ..clock import MINUTES_PER_WEEK, merge_windows, weekly_windows
 from ..vocabulary import (  # noqa: F401  (experiences and causes: re-exported)
     BAD,
     BROKEN_PROMISE,
@@ -30,7 +31,6 @@ from ..vocabulary import (  # noqa: F401  (experiences and causes: re-exported)
     NO_RESPONSE,
     SLOW_RESPONSE,
 )
-from .clock import MINUTES_PER_WEEK, merge_windows, weekly_windows
 
 NAN = math.nan
 SERVICE = {1: GOOD, 0: NEUTRAL, -1: BAD}

@@ -27,6 +27,10 @@ from ..vocabulary import (  # noqa: E402, F401  (re-exported for the model's mod
 ON_HOLD = 1  # a live caller waiting for someone to pick up
 TASK = 2  # an attempt to reach the prospect (reply, call-back, follow-up) is due
 IN_MENU = 3  # a caller listening to the practice's automated phone menu
+OFFERED = 4  # reached a prospect who is weighing offers: open until they choose
+# What Prospect.reached says when the prospect takes the practice's offer to weigh it (not
+# an outcome: the inquiry stays open, in state OFFERED, until the prospect books).
+OFFER = "offer"
 
 
 class Inquiry:
@@ -51,6 +55,7 @@ class Inquiry:
         "abandoned",
         "voicemail",
         "service_answered",
+        "micro_converted",
         "outcome",
         "state",
         "due",
@@ -79,6 +84,7 @@ class Inquiry:
         self.abandoned = False
         self.voicemail = False
         self.service_answered = False
+        self.micro_converted = False  # joined this practice's nurture list (nurture.py)
         self.outcome = None
         self.state = 0
         self.due = arrived_at

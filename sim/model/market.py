@@ -9,6 +9,9 @@ and returns plain records (lists and dicts); it knows nothing of files, plots or
     model.run()             # or model.step() a day at a time
     records = model.records()
     model.inquiry_records(since=minute)   # between steps: the inquiries so far
+
+Just over 400 lines: the wiring of every part (arrivals, practices, reputation, nurture,
+shoppers weighing offers) and the records the analysis reads meet here and nowhere else.
 """
 
 from __future__ import annotations
@@ -33,9 +36,11 @@ from ..config import (
     ShiftConfig,
 )
 from .arrivals import DailyArrivals, PoissonCalls
+from .choice import offer_pick
 from .events import URGENT, Clock
-from .inquiry import LOST, Inquiry
+from .inquiry import BOOKED, LOST, Inquiry
 from .mesa_import import forget_agent_ids
+from .nurture import Nurture
 from .practice import Practice
 from .prospect import Curve, Prospect
 from .reputation import REPUTATION_REPORTERS, ReputationModel
@@ -65,8 +70,13 @@ INQUIRY_DTYPES = {
     "arrived_at": np.float64, "answered_at": np.float64, "contacted_at": np.float64,
     "acknowledged_at": np.float64, "first_attempt_at": np.float64,
     "hold_minutes": np.float64, "abandoned": np.bool_, "voicemail": np.bool_,
-    "service_answered": np.bool_,
+    "service_answered": np.bool_, "micro_converted": np.bool_,
 }
+# Columns only in runs where a practice has a nurture programme (sim/model/nurture.py), so
+# runs without one write the same files as before it existed.
+NURTURE_INQUIRY_COLUMNS = ("micro_converted",)
+NURTURE_PROSPECT_COLUMNS = ("micro_converted_with", "nurtured_by", "booked_after_nurture",
+                            "nurture_of")
 
 
 def mmc_practice(cfg: Config) -> PracticeConfig:
@@ -109,6 +119,12 @@ class LeadMarket(mesa.Model):
         self.reach_curve = Curve.from_config(prospect.reach)
         self.ready_curve = Curve.from_config(prospect.ready)
         self.voicemail_share = prospect.voicemail_share
+        comparison = prospect.comparison  # shoppers who weigh offers (prospect.py)
+        self.weigh_share = float(comparison.weigh_share)
+        self.window_minutes = float(comparison.window_hours) * 60.0
+        self.offer_rating_weight = float(comparison.rating_weight)
+        self.offer_price_elasticity = float(comparison.price_elasticity)
+        self._on_window_over = self._window_over  # one bound method for every window
         self.inquiries: list[Inquiry] = []
         self.prospect_rows: list[tuple] = []
         self.activity = [] if config.record_activity else None
@@ -125,6 +141,7 @@ class LeadMarket(mesa.Model):
             self.practices.append(Practice(self, slot, index, copy.deepcopy(pcfg), handling,
                                            patients, talk))
         self.reputation = ReputationModel(self, config.reputation)
+        self.nurture = Nurture(self)  # inert unless a practice has a programme
         self._on_spread = self._spread_inquiry  # one bound method, not a lambda per inquiry
         self.datacollector = DataCollector(agenttype_reporters={Practice: PRACTICE_REPORTERS})
         if self.kind == ScenarioKind.mmc:
@@ -194,12 +211,18 @@ class LeadMarket(mesa.Model):
         badges x bad word (the weight model of sim/model/choice.py)."""
         return self.reputation.attractiveness()
 
-    def new_prospect(self, channel, source, draws, referred_by=None) -> Prospect:
-        """A prospect arrives and contacts their shopping list, spread over some minutes."""
+    def new_prospect(self, channel, source, draws, referred_by=None, chosen=None,
+                     nurtured=None) -> Prospect:
+        """A prospect arrives and contacts their shopping list, spread over some minutes.
+        `chosen`: the list's practice indices (default: drawn, choice.py); `nurtured`:
+        (practice, first prospect id) for a prospect back from a nurture list."""
         self._next_prospect_id += 1
         prospect = Prospect(self, self.env.now, channel, source, draws, referred_by)
         prospect.prospect_id = self._next_prospect_id
-        chosen = self.reputation.shopping_list(draws, referred_by)  # choice.py
+        if nurtured is not None:
+            prospect.nurtured_by, prospect.nurture_of = nurtured
+        if chosen is None:
+            chosen = self.reputation.shopping_list(draws, referred_by)  # choice.py
         prospect.shopping_list = [self.practices[j] for j in chosen]
         spread = self.config.market.inquiry_spread_minutes
         offsets = sorted(draws.u_spread[: len(chosen)])
@@ -238,16 +261,54 @@ class LeadMarket(mesa.Model):
             if inq.outcome is None:
                 inq.practice.close(inq, LOST)
 
+    def weighs(self, prospect) -> bool:
+        """Whether a prospect reached while ready, with another inquiry open, weighs offers
+        (`prospect.comparison.weigh_share`): the prospect's own uniform (`u_weigh`, from
+        the `traits.comparison` stream: common random numbers across plans)."""
+        return prospect.draws.u_weigh < self.weigh_share
+
+    def start_weighing(self, prospect) -> None:
+        """The prospect holds a first offer: the window for the others' answers opens."""
+        self.env.call_in(self.window_minutes, self._on_window_over, prospect)
+
+    def _window_over(self, prospect) -> None:
+        if prospect.offers:  # (not if they chose when the last answer came in)
+            self.weigh_offers(prospect)
+
+    def weigh_offers(self, prospect) -> None:
+        """The prospect chooses among the offers in hand (choice.offer_pick: rating and
+        price, by the prospect's own `u_pick`) and books; every other inquiry,
+        offer or not, is lost to the chosen practice."""
+        offers, prospect.offers = prospect.offers, ()
+        chosen = offers[0]
+        if len(offers) > 1:
+            ratings = [self.reputation.rating_seen(q.practice) for q in offers]
+            prices = [q.practice.price for q in offers]
+            chosen = offers[offer_pick(ratings, prices, self.offer_rating_weight,
+                                       self.offer_price_elasticity, prospect.draws.u_pick)]
+        practice, now = chosen.practice, self.env.now
+        prospect.booked_with = practice
+        prospect.booked_at = now
+        practice._book(prospect, now)
+        practice.close(chosen, BOOKED)
+        self.prospect_booked(prospect)
+
     def prospect_done(self, prospect) -> None:
         """All the prospect's inquiries have ended: record them and let the agent go."""
         p = prospect
         self.reputation.judge(p)  # experiences, actions, reviews, referrals
         booked = p.booked_with.slot if p.booked_with is not None else ""
-        self.prospect_rows.append((
+        row = (
             p.prospect_id, p.arrived_at, p.source, p.channel, len(p.shopping_list), booked,
             p.booked_at, p.consultation_at, p.showed, p.converted, p.procedure, p.revenue,
             p.referred_by.slot if p.referred_by is not None else "",
-        ))
+        )
+        if self.nurture.enabled:  # NURTURE_PROSPECT_COLUMNS
+            nurturer = p.nurtured_by
+            row += (p.micro_converted_with.slot if p.micro_converted_with is not None else "",
+                    nurturer.slot if nurturer is not None else "",
+                    nurturer is not None and p.booked_with is nurturer, p.nurture_of)
+        self.prospect_rows.append(row)
         # Let the agent and its draws go: finished inquiries keep only the prospect's id
         # (the memory held per inquiry is a benchmark target).
         for inq in p.inquiries:
@@ -273,6 +334,9 @@ class LeadMarket(mesa.Model):
         return self
 
     def finish(self) -> None:
+        for agent in list(self.agents_by_type.get(Prospect, [])):
+            if agent.offers:  # still weighing when the clock stops: they choose now
+                self.weigh_offers(agent)
         for practice in self.practices:
             practice.finish()
         for agent in list(self.agents_by_type.get(Prospect, [])):
@@ -289,6 +353,8 @@ class LeadMarket(mesa.Model):
                     "answered_at", "contacted_at", "acknowledged_at", "first_attempt_at",
                     "hold_minutes", "attempts", "abandoned", "voicemail", "service_answered",
                     "outcome")
+        if self.nurture.enabled:
+            inq_cols += NURTURE_INQUIRY_COLUMNS
         # A column at a time, in C (map + attrgetter); numbers and flags straight into
         # typed numpy arrays (the tables would convert the lists anyway), text as lists.
         qs = self.inquiries  # in order of arrival (practices append as they receive)
@@ -315,6 +381,8 @@ class LeadMarket(mesa.Model):
         pro_cols = ("prospect_id", "arrived_at", "source", "channel", "n_practices",
                     "booked_with", "booked_at", "consultation_at", "showed", "converted",
                     "procedure", "revenue", "referred_by")
+        if self.nurture.enabled:
+            pro_cols += NURTURE_PROSPECT_COLUMNS
         rows = sorted(self.prospect_rows)
         prospects = {c: [r[i] for r in rows] for i, c in enumerate(pro_cols)}
         staff = [
@@ -331,6 +399,7 @@ class LeadMarket(mesa.Model):
                    "service_calls": p.service_calls, "rating_end": p.rating,
                    "review_count_end": p.review_count}
             row.update(self.reputation.practice_row(p))
+            row.update(self.nurture.practice_row(p))
             row.update(p.costs(self.cost_days))
             practices.append(row)
         daily = self.datacollector.get_agenttype_vars_dataframe(Practice)

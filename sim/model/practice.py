@@ -15,6 +15,12 @@ are mixins of `Practice`, so the methods keep their names and the hot path its c
 With a unified inbox (`unified_inbox.enabled`) the practice watches every message
 channel, and everyone who answers messages takes any of them (sim.config.staff_channels):
 one queue for the staff on shift, in the order of the practice's discipline.
+
+With a nurture programme (`nurture.enabled`) a prospect reached too late to book is
+offered a micro-conversion (nurture.py) before the inquiry closes.
+
+Just over 400 lines: the phone line and the economics are mixins of their own modules;
+what is left, the inbox and the dispatch, is one queue discipline read best in one place.
 """
 
 from __future__ import annotations
@@ -24,8 +30,9 @@ from collections import deque
 import mesa
 import numpy as np
 
+from ..clock import complement_windows, merge_windows, weekly_windows
 from ..config import watched_channels
-from .clock import complement_windows, merge_windows, weekly_windows
+from .choice import expected_fee
 from .economics import PracticeEconomics
 from .inquiry import (
     ABANDONED,
@@ -34,8 +41,11 @@ from .inquiry import (
     IN_MENU,
     LOST,
     NOT_REACHED,
+    OFFER,
+    OFFERED,
     ON_HOLD,
     TASK,
+    TOO_LATE,
     UNANSWERED,
 )
 from .phone import PhoneLine
@@ -75,8 +85,10 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
         self.phone_on_shift = 0
         # reputation (moved by reviews in the reputation model)
         self.rating = float(cfg.reputation.rating)
+        self.price = expected_fee(cfg.economics)  # as shoppers weighing offers see it
         self.review_count = int(cfg.reputation.review_count)
         self.reputation = None  # PracticeReputation: badges, bad word (model/reputation.py)
+        self.nurture = None  # NurtureList with a nurture programme (model/nurture.py)
         # running totals (the daily table reads them)
         self.n_inquiries = 0
         self.n_answered = 0
@@ -314,7 +326,7 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
         if item is PATIENT:
             return
         inq = item
-        if inq.outcome is not None:
+        if inq.outcome is not None or inq.state == OFFERED:  # (an offer: nothing to follow)
             return
         now = self.env.now
         if inq.state == ON_HOLD:  # the answering service took a message: call back
@@ -335,8 +347,15 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
             self.close(inq, ANSWERED)
             return
         outcome = prospect.reached(inq, now)
+        if outcome is OFFER:  # the prospect weighs it against the others' (prospect.py)
+            inq.state = OFFERED
+            if prospect.waits_for_nothing:
+                self.model.weigh_offers(prospect)
+            return
         if outcome == BOOKED:
             self._book(prospect, now)
+        elif outcome == TOO_LATE and self.nurture is not None:
+            self.model.nurture.offer(self, inq, prospect, now)  # not ready: nurture.py
         self.close(inq, outcome)
         if outcome == BOOKED:
             self.model.prospect_booked(prospect)
@@ -363,6 +382,8 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
             prospect.open_inquiries -= 1
             if prospect.done:
                 self.model.prospect_done(prospect)
+            elif prospect.offers and prospect.waits_for_nothing:
+                self.model.weigh_offers(prospect)  # the last answer it waited for is in
 
     # ---------------------------------------------------------------- end of run
 

@@ -10,6 +10,12 @@ Two curves follow from it (`prospect=` config group, CALIBRATION.md):
   draws one uniform u and is ready while u < R(t). Because R only falls, a prospect who
   is ready at t was ready at every earlier time: readiness is a deadline, drawn once.
 
+Shoppers weigh offers (`prospect.comparison`): a prospect reached while ready who still
+has another inquiry open may, instead of booking at once, hold the offer and wait a window
+for the others' answers (the offer in hand keeps them ready meanwhile), then book one of
+the offers by rating and price (LeadMarket.weigh_offers, choice.offer_pick). So the first
+practice to respond wins most bookings, not all (CALIBRATION.md: Lead Connect 2021).
+
 Both curves are a fast component plus a slow power-law tail, so one form can carry both
 the steep early decay of the LRM 2007 study and the slow tail of the aesthetic practice
 figures. The fast component is exponential, or with `fast_shape` > 1 a Weibull survival
@@ -22,7 +28,7 @@ import math
 
 import mesa
 
-from .inquiry import BOOKED, LOST, TOO_LATE
+from .inquiry import BOOKED, LOST, OFFER, TOO_LATE
 
 
 class Curve:
@@ -58,11 +64,19 @@ class Curve:
 
 class Prospect(mesa.Agent):
     """A person looking for a practice: arrives once, contacts a shopping list of practices
-    on one channel, and books with the first practice that reaches them while still ready.
+    on one channel, and books with the first practice that reaches them while still ready,
+    or weighs that offer against the others' for a while (module docstring).
 
     Parameters are the prospect's draws from the common-random-number streams, so the same
     seed gives the same person whatever the practices do.
     """
+
+    # Nurture (nurture.py), set only when it happens: the practice whose micro-conversion
+    # they accepted, and for a prospect back from a list the practice that nurtured them
+    # and their prospect id when they first inquired.
+    micro_converted_with = None
+    nurtured_by = None
+    nurture_of = 0
 
     def __init__(self, model, arrived_at, channel, source, draws, referred_by=None):
         super().__init__(model)
@@ -82,6 +96,7 @@ class Prospect(mesa.Agent):
         self.converted = False
         self.procedure = ""
         self.revenue = 0.0
+        self.offers = ()  # while weighing offers: the inquiries that made one, in order
 
     # ------------------------------------------------------------------ decisions
 
@@ -89,7 +104,14 @@ class Prospect(mesa.Agent):
         """A practice reached this prospect: book with it, or say it is too late."""
         if self.booked_with is not None:
             return LOST
+        if self.offers:  # weighing offers: ready while the window is open
+            self.offers.append(inquiry)
+            return OFFER
         if self.draws.u_ready < self.model.ready_curve(now - self.arrived_at):
+            if (self.open_inquiries > 1 or self.pending_inquiries) and self.model.weighs(self):
+                self.offers = [inquiry]
+                self.model.start_weighing(self)
+                return OFFER
             self.booked_with = inquiry.practice
             self.booked_at = now
             return BOOKED
@@ -99,6 +121,11 @@ class Prospect(mesa.Agent):
         """Whether the attempt number `inquiry.attempts` reaches the prospect now."""
         u = inquiry.u_reach[min(inquiry.attempts, len(inquiry.u_reach)) - 1]
         return u < self.model.reach_curve(now - self.arrived_at)
+
+    @property
+    def waits_for_nothing(self) -> bool:
+        """Weighing offers, and every inquiry still open has made one (none to come)."""
+        return self.pending_inquiries == 0 and self.open_inquiries == len(self.offers)
 
     @property
     def done(self) -> bool:

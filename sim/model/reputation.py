@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
+from ..clock import MINUTES_PER_DAY
 from .badges import (  # noqa: F401  (re-exported: where tests and callers found them)
     FACEBOOK_CHANNEL,
     YELP_CHANNEL,
@@ -30,7 +31,6 @@ from .badges import (  # noqa: F401  (re-exported: where tests and callers found
     business_minutes,
 )
 from .choice import ChoiceWeights, list_size_cdf
-from .clock import MINUTES_PER_DAY
 from .experience import EXPERIENCES, NAN, ActionMix, OpeningHours, ServiceRules
 from .reviews import (  # noqa: F401  (re-exported)
     EXPERIENCE_COLUMNS,

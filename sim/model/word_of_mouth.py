@@ -15,7 +15,7 @@ every `bad_word_half_life_days` and lowers the practice's weight in prospects' c
 
 from __future__ import annotations
 
-from .clock import MINUTES_PER_DAY
+from ..clock import MINUTES_PER_DAY
 from .experience import NAN
 from .reviews import U_REFER_CHANNEL, U_REFER_DELAY, U_REFER_HOUR, U_REFER_LIST, U_REFER_MINUTE
 from .streams import _cumulative, _exponential, _pick
@@ -76,7 +76,7 @@ class WordOfMouth:
             if self._referral_rngs is None:
                 s = self.market.streams
                 self._referral_rngs = (s("referrals.shopping"), s("referrals.contact"),
-                                       s("referrals.booking"))
+                                       s("referrals.booking"), s("referrals.comparison"))
             self._referral_draws = self.market.arrivals.personal_draws(64, *self._referral_rngs)
             self._referral_draws.reverse()
         return self._referral_draws.pop()

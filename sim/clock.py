@@ -3,13 +3,17 @@
 Opening hours, shifts and the hour-of-week arrival profile are all read off this clock.
 Shift windows are computed once per run as (start, end) minute pairs; adjacent windows
 (a 24/7 roster) are merged so a staff member on a continuous roster has one window.
+
+Pure arithmetic on the week, outside sim/model: the model builds its shifts and opening
+hours with it, and an app that needs the same windows (experiments/fit_profiles.py) reads
+them here, through no import of the model.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..vocabulary import (  # noqa: F401  (re-exported: the clock's units)
+from .vocabulary import (  # noqa: F401  (re-exported: the clock's units)
     DAY_INDEX,
     HOURS_PER_WEEK,
     MINUTES_PER_DAY,
