@@ -293,7 +293,10 @@ OPTIMISE_FILES = {
                           "candidates starts from it",
     "best_plan.yaml": "the selected plan, a plan file every app accepts by its path",
     "report.html": "the page for the practice manager",
-    "optimise_staffing.log": "Hydra's log of the run (the lines printed)",
+    "optimise_staffing.log": "Hydra's log file of the run: messages logged while it ran, "
+                             "such as warnings (often empty: the progress prints to the "
+                             "screen); written by `leadsim optimise`, not by "
+                             "`sim.search.optimise.optimise`",
 }
 OPTIMISE_TABLES: dict[str, dict[str, str]] = {
     "search.csv": {
