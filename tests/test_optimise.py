@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -139,6 +140,12 @@ def test_optimise_resumes_and_writes_a_plan_compare_accepts(tmp_path):
     # the best plan runs by its path in compare, against the current plan
     configs = cs.plan_configs(["current", str(out / "best_plan.yaml")], 7, [])
     assert list(configs) == ["current", "best_plan"]
+    # so does the check the report proposes, the best shipped plan in it when not selected
+    check = re.search(r"plans=\[([^\]]+)\]", (out / "report.html").read_text()).group(1)
+    names = check.split(",")
+    shipped = more["best_shipped"]  # the report is the last run's
+    assert (shipped in names) == (shipped is not None and shipped != more["selected"])
+    assert list(cs.plan_configs(names, 7, []))[-1] == "best_plan"
     with pytest.raises(ConfigError, match="hydra.run.dir"):
         run(out, trials=5, budget_per_month=10)
 
