@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                 "compare staffing plans for the focal practice: which pays for itself"),
     "speed-to-lead": ("experiments.speed_to_lead", "main",
                       "the teaching figure: bookings against the first-response delay"),
+    "optimise": ("experiments.optimise_staffing", "main",
+                 "the best plan for a budget: search the decisions, select with a guarantee"),
     "fit": ("experiments.fit_practice", "main",
             "fit a practice of your own to its call log and inquiry export, back-tested"),
     "app": ("experiments.app", "main",

@@ -283,6 +283,53 @@ SUMMARY = {
                                      "P(abandon)",
 }
 
+# `leadsim optimise` (sim/search/optimise.py): the files of its run folder and their columns
+OPTIMISE_FILES = {
+    "optuna.db": "the Optuna study (SQLite): every trial, and the current and shipped plans' "
+                 "runs on the search seeds; a rerun in the same folder resumes from it",
+    "search.csv": "one row per COMPLETE trial of the search, then one per shipped plan run "
+                  "on the same seeds",
+    "selection.csv": "one row per candidate of the selection (procedure KN)",
+    "selection_runs.csv": "every replication the selection ran: a rerun with the same "
+                          "candidates starts from it",
+    "best_plan.yaml": "the selected plan, a plan file every app accepts by its path",
+    "report.html": "the page for the practice manager",
+    "optimise_staffing.log": "Hydra's log file of the run: messages logged while it ran, "
+                             "such as warnings (often empty: the progress prints to the "
+                             "screen); written by `leadsim optimise`, not by "
+                             "`sim.search.optimise.optimise`",
+}
+OPTIMISE_TABLES: dict[str, dict[str, str]] = {
+    "search.csv": {
+        "plan": "`trial_<n>` for a trial, the plan's name for a shipped plan",
+        "trial": "the trial's number in the study (empty for a shipped plan)",
+        "stage": "`search` (a trial) or `shipped` (a shipped plan, on the search seeds)",
+        "extra_cost_per_month": "mean paired extra cost a month against the current plan "
+                                "(staffing cost and fees, plus `wage_overhead` x wages)",
+        "net_gain_per_month": "mean paired net gain a month against the current plan (net "
+                              "less `wage_overhead` x wages)",
+        "fits_budget": "extra_cost_per_month <= budget_per_month",
+        "replications": "runs it is the mean of (seeds seed .. seed + replications - 1)",
+        "repeat_of": "the earlier trial of the same point, whose result it reuses (empty if "
+                     "none)",
+        "<decision>": "one column per decision of the `search=` space: the trial's value "
+                      "(empty for a shipped plan)",
+    },
+    "selection.csv": {
+        "system": "the candidate: `current`, `trial_<n>` or a shipped plan",
+        "replications": "replications it ran (seeds selection_seed + j)",
+        "mean": "its mean net a month over them (not a difference)",
+        "eliminated_after": "the replication count at which KN eliminated it (empty: never)",
+        "eliminated_by": "the candidate that eliminated it",
+        "selected": "the plan written to best_plan.yaml",
+    },
+    "selection_runs.csv": {
+        "system": "the candidate",
+        "replication": "j: the run on seed selection_seed + j",
+        "value": "its net a month",
+    },
+}
+
 _PLACEHOLDERS = {
     "channel": ["phone", "web_form", "email", "chat", "sms", "social_dm", "review_site"],
     "experience": ["good", "neutral", "bad"],

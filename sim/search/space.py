@@ -339,6 +339,7 @@ def describe(point: dict) -> str:
         policy.append(f"written inquiries answered after {point['first_response_delay_minutes']:g}"
                       " min")
     if point.get("follow_up_attempts") is not None:
-        policy.append(f"{point['follow_up_attempts']} attempts")
+        n = point["follow_up_attempts"]
+        policy.append(f"{n} attempt{'s' if n != 1 else ''}")
     text = ("Add " + "; ".join(parts)) if parts else "No new staff or tools"
     return text + (" (" + ", ".join(policy) + ")" if policy else "") + "."
