@@ -24,7 +24,7 @@ import sim
 from sim.analysis import contract
 from sim.analysis import practice_words as words
 from sim.analysis.report import _money_html
-from sim.config import ConfigError, apply_plan
+from sim.config import Channel, ConfigError, apply_plan
 from sim.config_files import load_plan
 from sim.model import LeadMarket
 from sim.model.economics import DAYS_PER_MONTH, booking_value
@@ -85,7 +85,7 @@ def test_without_a_programme_nothing_is_drawn_and_nobody_accepting_changes_nothi
     base = sim.load_config(["market.days=10", "seed=3"])
     model = LeadMarket(base).run()
     assert not model.nurture.enabled and not any(
-        name.startswith("nurture") for name in model.streams._generators)
+        "nurture" in name for name in model.streams._generators)
     off = sim.run(base)
     assert "micro_converted" not in off.inquiries and "nurtured_by" not in off.prospects
     assert not any("nurture" in k or "micro" in k for k in off.summary)
@@ -94,7 +94,7 @@ def test_without_a_programme_nothing_is_drawn_and_nobody_accepting_changes_nothi
     declined.practices["alpha"].nurture.accept_share = 0.0
     declined.practices["alpha"].nurture.fee_per_month = 0.0
     model = LeadMarket(sim.config.validate(declined)).run()
-    assert "nurture" in model.streams._generators  # offers were made, and declined
+    assert "traits.nurture" in model.streams._generators  # offers were made, and declined
     on = sim.run(declined)
     assert on.summary["practices.alpha.micro_conversions"] == 0
     assert on.summary["practices.alpha.nurture_fees"] == 0
@@ -315,3 +315,57 @@ def test_the_plan_runs_in_leadsim_compare(run_cli):
     assert "keep it" not in html  # the list's gain comes after the 30 days
     assert (f"<b>nurture_newsletter</b> about {_money_html(with_list)} a month "
             "(95% range") in html
+
+
+# --------------------------------------------------------------------------- common random numbers
+
+
+@functools.cache
+def _alpha_only(gamma_watches_everything: bool):
+    """Nurture at alpha only; the second run differs at gamma alone (it watches every
+    channel), so alpha reaches other prospects too late, at other times."""
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    over = _overrides(slots=("alpha",))
+    if gamma_watches_everything:
+        over.append("practices.gamma.channels=[" + ",".join(c.value for c in Channel) + "]")
+    return sim.run(sim.load_config(over))
+
+
+def _alpha_too_late():
+    """Per organic prospect (by arrival time: the same people in both runs) that alpha
+    reached too late in both runs: (accepted, back at touch k or 0 when not back, list
+    length when back) in each run, for those whose whole programme fits in both."""
+    out = []
+    for run in (_alpha_only(False), _alpha_only(True)):
+        inq, pro = run.inquiries, run.prospects
+        organic = pro[pro["source"] == "organic"].set_index("prospect_id")["arrived_at"]
+        late = inq[(inq["practice"] == "alpha") & (inq["outcome"] == "too_late")
+                   & inq["prospect_id"].isin(organic.index)].set_index("prospect_id")
+        back = pro[pro["source"] == "nurture"].set_index("nurture_of")
+        back = back[back.index.isin(late.index)]
+        touch = ((back["arrived_at"] - late.loc[back.index, "contacted_at"])
+                 / (EVERY * 1440.0)).round().astype(int)
+        fits = late["contacted_at"] + TOUCHES * EVERY * 1440.0 < DAYS * 1440.0
+        out.append(pd.DataFrame({
+            "accepted": late["micro_converted"].to_numpy(),
+            "fits": fits.to_numpy(),
+            "touch": touch.reindex(late.index, fill_value=0).to_numpy(),
+            "listed": back["n_practices"].reindex(late.index, fill_value=0).to_numpy(),
+        }, index=organic.loc[late.index].to_numpy()))
+    a, b = out
+    both = a.index.intersection(b.index)
+    assert len(both) < min(len(a), len(b))  # the runs differ in who alpha reaches too late
+    return a.loc[both], b.loc[both]
+
+
+def test_nurture_decisions_are_the_prospects_own_whatever_another_practice_does():
+    """Common random numbers across plans: a prospect alpha reaches too late in two runs
+    that differ only at gamma accepts alpha's micro-conversion in both or in neither, and
+    if so comes back at the same touch (or not at all) with as long a list."""
+    a, b = _alpha_too_late()
+    assert len(a) > 40 and 0 < a["accepted"].mean() < 1, len(a)
+    assert (a["accepted"] == b["accepted"]).all(), int((a["accepted"] != b["accepted"]).sum())
+    signed = a["accepted"] & a["fits"] & b["fits"]
+    assert signed.sum() > 10 and (a.loc[signed, "touch"] > 0).any()
+    pd.testing.assert_frame_equal(a.loc[signed, ["touch", "listed"]],
+                                  b.loc[signed, ["touch", "listed"]])

@@ -9,7 +9,10 @@ Each prospect's personal uniforms (shopping list, readiness, one per attempt by 
 practice, hold patience, voicemail, show-up, procedure, weighing offers) come from their
 own named streams, drawn per day in fixed-width blocks. A prospect's draws depend on the
 seed, the day and their place in the day only, never on the practices: common random
-numbers across staffing scenarios.
+numbers across staffing scenarios. When a practice has a nurture programme
+(sim/model/nurture.py) each prospect also draws, from "traits.nurture", one block of
+uniforms per practice for its micro-conversion offer and a key for the draws they would
+have on coming back from a list; without a programme that stream is never touched.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from ..clock import HOURS_PER_WEEK, MINUTES_PER_DAY
 from .choice import choose_practices  # noqa: F401  (re-exported: callers import it here)
 
 MAX_ATTEMPTS = 6  # the longest cadence allowed (LRM 2007: a lead is worth up to 6 calls)
+NURTURE_UNIFORMS = 4  # per practice: accept, ready again, which touch, shop again
 
 
 def _weekly_profile(weekday: dict, saturday: dict, sunday: dict, rest: float) -> np.ndarray:
@@ -63,10 +67,14 @@ class ProspectDraws:
 
     The contact block holds, after `u_ready`, MAX_ATTEMPTS reach uniforms per practice and
     then one voicemail uniform per practice; `reach(j)` and `voicemail(j)` read practice
-    j's share of it (only for the practices the prospect contacts)."""
+    j's share of it (only for the practices the prospect contacts). With a nurture
+    programme in the market, `u_nurture` holds NURTURE_UNIFORMS uniforms per practice
+    (`nurture_offer(j)`: practice j's offer, nurture.py) and `nurture_key` seeds the draws
+    of the prospect's return from a list; otherwise neither is set."""
 
     __slots__ = ("u_size", "u_choice", "u_spread", "u_ready", "contact", "patience",
-                 "u_show", "u_procedure", "u_procedure_kind", "u_weigh", "u_pick")
+                 "u_show", "u_procedure", "u_procedure_kind", "u_weigh", "u_pick",
+                 "u_nurture", "nurture_key")
 
     def reach(self, j: int) -> list[float]:
         """The uniforms of practice j's attempts to reach this prospect, in order."""
@@ -75,6 +83,10 @@ class ProspectDraws:
     def voicemail(self, j: int) -> float:
         """The uniform deciding whether the prospect leaves practice j a voicemail."""
         return self.contact[len(self.contact) - len(self.patience) + j]
+
+    def nurture_offer(self, j: int) -> list[float]:
+        """The uniforms deciding practice j's micro-conversion offer (nurture.py)."""
+        return self.u_nurture[j * NURTURE_UNIFORMS : (j + 1) * NURTURE_UNIFORMS]
 
     def shopping_list_size(self, cumulative: list[float]) -> int:
         for k, c in enumerate(cumulative, start=1):
@@ -87,7 +99,8 @@ class DailyArrivals:
     """Draws each day's organic prospects: arrival times, channels and personal draws."""
 
     def __init__(self, streams, channel_mix: dict, prospects_per_day: float,
-                 n_practices: int, patience_mean, profiles: dict | None = None):
+                 n_practices: int, patience_mean, profiles: dict | None = None,
+                 nurture: bool = False):
         names = list(channel_mix)
         shares = np.array([channel_mix[c] for c in names], dtype=float)
         shares /= shares.sum()
@@ -107,6 +120,8 @@ class DailyArrivals:
         self._contact = streams("traits.contact")
         self._booking = streams("traits.booking")
         self._comparison = streams("traits.comparison")  # weighing offers (prospect.py)
+        # micro-conversion offers (nurture.py): drawn only with a programme in the market
+        self._nurture = streams("traits.nurture") if nurture else None
 
     def profile(self, channel: str) -> np.ndarray:
         """The channel's hour-of-week profile in this market (sums to 1)."""
@@ -123,20 +138,24 @@ class DailyArrivals:
         order = np.argsort(times, kind="stable")
         times, chan_idx = times[order], chan_idx[order]
         draws = self.personal_draws(n, self._list, self._contact, self._booking,
-                                    self._comparison)
+                                    self._comparison, self._nurture)
         return [(float(times[i]), self.channels[chan_idx[i]], draws[i]) for i in range(n)]
 
-    def personal_draws(self, n: int, shopping_rng, contact_rng, booking_rng, comparison_rng
-                       ) -> list[ProspectDraws]:
+    def personal_draws(self, n: int, shopping_rng, contact_rng, booking_rng, comparison_rng,
+                       nurture_rng=None) -> list[ProspectDraws]:
         """The personal draws of n prospects, one fixed-width block per stream. `day` uses
         the organic streams; referred prospects (sim/model/word_of_mouth.py) pass their own
-        streams, so they never shift the organic prospects' draws."""
+        streams, so they never shift the organic prospects' draws. With `nurture_rng`
+        (a nurture programme in the market) also the nurture block and key."""
         p = self.n_practices
         shopping = shopping_rng.random((n, 1 + 2 * p)).tolist()
         contact = contact_rng.random((n, 1 + p * MAX_ATTEMPTS + p)).tolist()
         patience = (contact_rng.standard_exponential((n, p)) * self.patience_mean).tolist()
         booking = booking_rng.random((n, 3)).tolist()
         comparison = comparison_rng.random((n, 2)).tolist()  # whether to weigh, which offer
+        if nurture_rng is not None:
+            nurture = nurture_rng.random((n, NURTURE_UNIFORMS * p)).tolist()
+            keys = nurture_rng.integers(0, 2**63, size=n).tolist()
         out = []
         for i in range(n):
             d = ProspectDraws()
@@ -147,6 +166,8 @@ class DailyArrivals:
             d.patience = patience[i]
             d.u_show, d.u_procedure, d.u_procedure_kind = booking[i]
             d.u_weigh, d.u_pick = comparison[i]
+            if nurture_rng is not None:
+                d.u_nurture, d.nurture_key = nurture[i], keys[i]
             out.append(d)
         return out
 

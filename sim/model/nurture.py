@@ -17,11 +17,14 @@ inquiry), and then the practice must still reach them in time, as any inquiry; w
 makes their chance higher than a stranger's is that they are ready when they write and
 that the nurturing practice is first, mostly alone, on their list.
 
-Draws: the decisions (accept, ready again, which touch, shop again) are one fixed block
-of uniforms per offer from the stream "nurture"; the returning prospects' personal draws
-come from "nurture.shopping", "nurture.contact", "nurture.booking" and
-"nurture.comparison" (whether and which offer they take, when weighing offers). None is
-drawn unless a practice has a programme, so runs without one are unchanged bit for bit.
+Draws: the decisions on practice j's offer (accept, ready again, which touch, shop
+again) are the prospect's own: practice j's block of `ProspectDraws.u_nurture`, drawn
+with their other traits from the day-blocked stream "traits.nurture" (referred prospects:
+"referrals.nurture"). A returning prospect's personal draws come from a generator seeded
+with the first prospect's `nurture_key` (drawn there too). So a prospect's nurture
+decisions and return depend on the seed and who they are, not on what other practices
+did before: common random numbers across plans. None of it is drawn unless a practice
+has a programme, so runs without one are unchanged bit for bit.
 Returns after the last day of arrivals do not happen in the run: the list still waiting
 then is valued by its expected returns (`NurtureList.pending`).
 """
@@ -30,12 +33,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..clock import MINUTES_PER_DAY
 from .choice import choose_practices
 from .economics import booking_value
 
-U_ACCEPT, U_READY_AGAIN, U_TOUCH, U_SHOP = range(4)
-BLOCK = 64  # offers' uniforms drawn at a time
+U_ACCEPT, U_READY_AGAIN, U_TOUCH, U_SHOP = range(4)  # in ProspectDraws.nurture_offer(j)
 
 
 class NurtureList:
@@ -90,23 +94,14 @@ class Nurture:
             practice.nurture = (NurtureList(practice.cfg.nurture)
                                 if self.enabled and practice.cfg.nurture.enabled else None)
         self.last_arrival = market.days * float(MINUTES_PER_DAY)
-        self._rows: list[list[float]] = []
-        self._draws: list = []
         self._on_return = self._returns  # one bound method for every return
-
-    def _uniforms(self) -> list[float]:
-        if not self._rows:
-            rng = self.market.streams("nurture")
-            self._rows = rng.random((BLOCK, U_SHOP + 1)).tolist()
-            self._rows.reverse()
-        return self._rows.pop()
 
     def offer(self, practice, inq, prospect, now: float) -> None:
         """`practice` reached `prospect` too late to book: the micro-conversion offer."""
         if prospect.micro_converted_with is not None or prospect.nurtured_by is not None:
             return  # on a list already (one list per prospect)
         programme = practice.nurture
-        u = self._uniforms()
+        u = prospect.draws.nurture_offer(practice.index)
         if u[U_ACCEPT] >= programme.accept_share:
             return
         inq.micro_converted = True
@@ -119,27 +114,23 @@ class Nurture:
             if at < self.last_arrival:
                 self.env.call_in(at - now, self._on_return, (
                     practice, prospect.prospect_id, prospect.channel,
-                    u[U_SHOP] < programme.shop_again_share))
+                    u[U_SHOP] < programme.shop_again_share, prospect.draws.nurture_key))
 
-    def _next_draws(self):
-        if not self._draws:
-            s, market = self.market.streams, self.market
-            self._draws = market.arrivals.personal_draws(
-                BLOCK, s("nurture.shopping"), s("nurture.contact"), s("nurture.booking"),
-                s("nurture.comparison"))
-            peak = market.ready_curve(0.0)
-            for d in self._draws:  # ready when they write: the curve runs from there
-                d.u_ready *= peak
-            self._draws.reverse()
-        return self._draws.pop()
+    def _draws_back(self, key: int):
+        """The personal draws of a prospect back from a list: from a generator seeded with
+        their first inquiry's `nurture_key`, so they are theirs whatever else happened."""
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(key)))
+        draws = self.market.arrivals.personal_draws(1, rng, rng, rng, rng)[0]
+        draws.u_ready *= self.market.ready_curve(0.0)  # ready when they write
+        return draws
 
     def _returns(self, value) -> None:
         """A prospect on `practice`'s list is ready again and answers its touch."""
-        practice, prospect_id, channel, shops = value
+        practice, prospect_id, channel, shops, key = value
         programme = practice.nurture
         del programme.waiting[prospect_id]
         programme.returns += 1
-        draws = self._next_draws()
+        draws = self._draws_back(key)
         chosen = [practice.index]
         if shops:
             reputation = self.market.reputation

@@ -77,6 +77,8 @@ class WordOfMouth:
                 s = self.market.streams
                 self._referral_rngs = (s("referrals.shopping"), s("referrals.contact"),
                                        s("referrals.booking"), s("referrals.comparison"))
+                if self.market.nurture.enabled:  # micro-conversion offers (nurture.py)
+                    self._referral_rngs += (s("referrals.nurture"),)
             self._referral_draws = self.market.arrivals.personal_draws(64, *self._referral_rngs)
             self._referral_draws.reverse()
         return self._referral_draws.pop()
