@@ -46,30 +46,21 @@ class Estimate:
 
 
 def t_interval(x: np.ndarray, level: float = 0.95) -> Estimate:
-    from scipy.stats import t
+    """The mean with its t-interval (sim.analysis.stats, the one place for intervals)."""
+    from ..analysis.stats import t_interval as interval
 
-    x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x)]
-    n = len(x)
-    if n == 0:
-        return Estimate(math.nan)
-    m = float(x.mean())
-    if n < 2:
-        return Estimate(m)
-    half = float(t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return Estimate(m, m - half, m + half)
+    iv = interval(x, level)
+    return Estimate(iv.mean, iv.low, iv.high)
 
 
 def wilson(k: int, n: int, level: float = 0.95) -> Estimate:
-    from scipy.stats import norm
+    """A share with its Wilson score interval (sim.analysis.stats.wilson_interval)."""
+    from ..analysis.stats import wilson_interval
 
     if n == 0:
         return Estimate(math.nan)
-    z = float(norm.ppf(0.5 + level / 2))
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return Estimate(p, max(0.0, centre - half), min(1.0, centre + half))
+    low, high = wilson_interval(k, n, level)
+    return Estimate(k / n, float(low), float(high))
 
 
 @dataclass
