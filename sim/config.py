@@ -970,7 +970,7 @@ def validate_practice(p: PracticeConfig, key: str) -> None:
         )
     for name, fee in eco.procedure_fees.items():
         _non_negative(fee, f"{key}.economics.procedure_fees.{name}")
-    # the price a shopper weighing offers compares (sim/model/choice.py expected_fee)
+    # the price a shopper weighing offers compares (sim/model/economics.py expected_fee)
     mix_fees = {k: eco.procedure_fees[k] for k, w in eco.procedure_mix.items() if w > 0}
     _check(any(fee > 0 for fee in mix_fees.values()), f"{key}.economics.procedure_fees",
            mix_fees, "a fee > 0 for at least one procedure of procedure_mix")

@@ -158,13 +158,11 @@ def test_the_offer_picked_does_not_depend_on_the_order_the_offers_came_in():
     from types import SimpleNamespace as NS
 
     def pick(order, u):
-        practices = [NS(index=i, price=price, slot=f"p{i}", _book=lambda *a: None,
-                        close=lambda *a: None)
+        practices = [NS(index=i, price=price, slot=f"p{i}", take_booking=lambda *a: None)
                      for i, price in enumerate([9000.0, 7000.0, 8000.0])]
         ratings = {"p0": 4.2, "p1": 4.8, "p2": 4.5}
         market = NS(reputation=NS(rating_seen=lambda p: ratings[p.slot]),
-                    offer_rating_weight=1.5, offer_price_elasticity=1.0, env=NS(now=0.0),
-                    prospect_booked=lambda prospect: None)
+                    offer_rating_weight=1.5, offer_price_elasticity=1.0, env=NS(now=0.0))
         prospect = NS(offers=tuple(NS(practice=practices[i]) for i in order),
                       draws=NS(u_pick=u))
         LeadMarket.weigh_offers(market, prospect)

@@ -53,14 +53,6 @@ def offer_pick(ratings: list[float], prices: list[float], rating_weight: float,
     return len(weights) - 1
 
 
-def expected_fee(economics) -> float:
-    """A practice's price as a shopper weighing offers sees it: the fee of its procedures,
-    weighted by its procedure_mix (sim.config.EconomicsConfig)."""
-    mix = economics.procedure_mix
-    total = sum(mix.values())
-    return sum(w * economics.procedure_fees[k] for k, w in mix.items()) / total if total else 0.0
-
-
 def list_size_cdf(shares) -> list[float]:
     """The cumulative shares of shopping-list sizes 1, 2, ... (the market's `shopping_list`)."""
     shares = [float(w) for w in shares]

@@ -95,12 +95,18 @@ class PracticeEconomics:
         return self.costs(self.env.now / 1440.0)["staffing_cost"]
 
 
+def expected_fee(eco) -> float:
+    """The fee of a practice's procedures weighted by its procedure_mix
+    (sim.config.EconomicsConfig): its price as a shopper weighing offers sees it."""
+    mix = eco.procedure_mix
+    total = sum(mix.values())
+    return sum(w * eco.procedure_fees[k] for k, w in mix.items()) / total if total else 0.0
+
+
 def booking_value(eco) -> float:
     """What a booked consultation is worth in expectation: shows up x has the procedure x
     the mix-weighted fee (the draws of `PracticeEconomics._book`)."""
-    total = sum(eco.procedure_mix.values())
-    fee = sum(w * eco.procedure_fees[k] for k, w in eco.procedure_mix.items()) / total
-    return (1.0 - eco.no_show_rate) * eco.consultation_to_procedure * fee
+    return (1.0 - eco.no_show_rate) * eco.consultation_to_procedure * expected_fee(eco)
 
 
 def _pick(weights: dict, u: float) -> str:

@@ -38,7 +38,7 @@ from ..config import (
 from .arrivals import DailyArrivals, PoissonCalls
 from .choice import offer_pick
 from .events import URGENT, Clock
-from .inquiry import BOOKED, LOST, Inquiry
+from .inquiry import LOST, Inquiry
 from .mesa_import import forget_agent_ids
 from .nurture import Nurture
 from .practice import Practice
@@ -293,9 +293,7 @@ class LeadMarket(mesa.Model):
         practice, now = chosen.practice, self.env.now
         prospect.booked_with = practice
         prospect.booked_at = now
-        practice._book(prospect, now)
-        practice.close(chosen, BOOKED)
-        self.prospect_booked(prospect)
+        practice.take_booking(chosen, prospect, now)
 
     def prospect_done(self, prospect) -> None:
         """All the prospect's inquiries have ended: record them and let the agent go."""

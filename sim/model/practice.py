@@ -32,8 +32,7 @@ import numpy as np
 
 from ..clock import complement_windows, merge_windows, weekly_windows
 from ..config import watched_channels
-from .choice import expected_fee
-from .economics import PracticeEconomics
+from .economics import PracticeEconomics, expected_fee
 from .inquiry import (
     ABANDONED,
     ANSWERED,
@@ -353,12 +352,18 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
                 self.model.weigh_offers(prospect)
             return
         if outcome == BOOKED:
-            self._book(prospect, now)
-        elif outcome == TOO_LATE and self.nurture is not None:
+            self.take_booking(inq, prospect, now)
+            return
+        if outcome == TOO_LATE and self.nurture is not None:
             self.model.nurture.offer(self, inq, prospect, now)  # not ready: nurture.py
         self.close(inq, outcome)
-        if outcome == BOOKED:
-            self.model.prospect_booked(prospect)
+
+    def take_booking(self, inq, prospect, now: float) -> None:
+        """`prospect` (booked_with this practice) books through `inq`: the consultation
+        and its procedure (economics.py), the inquiry closed, the others' lost."""
+        self._book(prospect, now)
+        self.close(inq, BOOKED)
+        self.model.prospect_booked(prospect)
 
     def close(self, inq, outcome: str) -> None:
         """The inquiry ends with `outcome`."""
