@@ -21,8 +21,8 @@ import pytest
 
 import sim
 from sim.model import LeadMarket
-from sim.model.practice import Practice
 from sim.model.mesa_import import agent_type_columns, forget_agent_ids
+from sim.model.practice import Practice
 
 
 def test_the_model_imports_mesa_without_its_unused_parts(python):
