@@ -4,9 +4,10 @@ Built once, at the end of a run, from the model's plain records (lists and dicts
 module never imports the model. Column and metric names are the output contract documented
 in the README ("Outputs").
 
-About 400 lines as one module: RunResult's tables are built from the same records in one
+About 500 lines as one module: RunResult's tables are built from the same records in one
 pass, and the summary's metrics are read from those tables (sim/analysis/contract.py
-says what each means).
+says what each means). The tables are `columns.Table`s and nothing here imports pandas:
+a DataFrame is made when one is asked for (sim/analysis/columns.py says why).
 """
 
 from __future__ import annotations
