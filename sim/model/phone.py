@@ -78,13 +78,8 @@ class PhoneLine:
             return
         menu = self.menu_minutes
         if inq.patience <= menu:
-            now = self.env.now
             inq.menu_minutes = inq.patience
-            inq.abandoned = True
-            inq.abandoned_at = now
-            inq.hold_minutes = 0.0
-            self.n_abandoned += 1
-            self._voicemail_or_close(inq, now, ABANDONED)
+            self._abandon(inq, 0.0)
             return
         inq.menu_minutes = menu
         inq.patience -= menu  # what is left for the hold queue
@@ -92,16 +87,19 @@ class PhoneLine:
 
     def _line_closed(self, inq) -> None:
         inq.hold_minutes = 0.0
-        self._voicemail_or_close(inq, self.env.now, UNANSWERED)
+        self._voicemail_or_close(inq, UNANSWERED)
 
-    def _voicemail_or_close(self, inq, at: float, outcome: str) -> None:
+    def _voicemail_or_close(self, inq, outcome: str) -> None:
+        """A call nobody picked up ends now: a voicemail or a missed call to return (a
+        call-back task from now), or the inquiry closes with `outcome`."""
+        now = self.env.now
         if inq.u_voicemail < self.voicemail_share:
             inq.voicemail = True
             if self.policy.return_voicemails:
-                self.schedule_first_response(inq, at)
+                self.schedule_first_response(inq, now)
                 return
         if self.policy.return_missed_calls:
-            self.schedule_first_response(inq, at)
+            self.schedule_first_response(inq, now)
             return
         self.close(inq, outcome)
 
@@ -110,11 +108,13 @@ class PhoneLine:
         queue): they hang up unless picked up (their hold time is then known) or their
         inquiry ended meanwhile (the prospect booked elsewhere). The call stays in the
         deque, where staff skip it (`Practice.next_work`)."""
-        if inq.outcome is not None or inq.hold_minutes == inq.hold_minutes:
-            return
-        now = self.env.now  # inq.due + inq.patience, the timer's time
+        if inq.outcome is None and inq.hold_minutes != inq.hold_minutes:
+            self._abandon(inq, inq.patience)  # now is inq.due + inq.patience
+
+    def _abandon(self, inq, hold_minutes: float) -> None:
+        """The caller hangs up now, after `hold_minutes` on hold (0 in the menu)."""
         inq.abandoned = True
-        inq.abandoned_at = now
-        inq.hold_minutes = inq.patience
+        inq.abandoned_at = self.env.now
+        inq.hold_minutes = hold_minutes
         self.n_abandoned += 1
-        self._voicemail_or_close(inq, now, ABANDONED)
+        self._voicemail_or_close(inq, ABANDONED)
