@@ -11,7 +11,8 @@ and one whose practice closes the call there ends the prospect's wait for that p
 then, so a shopper weighing offers whose last awaited answer it was chooses at once
 (LeadMarket.weigh_offers), and a prospect whose last inquiry it was is judged then. (A
 check made only when a caller was dequeued gave the same served / abandoned split, but
-settled those hang-ups up to an hour late.) For the M/M/c+M (Erlang A) model the tests
+settled those hang-ups late, over a weekend by days, and shoppers' choices by up to an
+hour.) For the M/M/c+M (Erlang A) model the tests
 compare against, this is the model itself. A caller who hangs up, or finds nobody on
 duty, may leave a voicemail that becomes a call-back task.
 
