@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .config import ConfigError, register_configs
 from .hydra_errors import hydra_message, source_path
+from .omegaconf_adapter import use_libyaml
 from .sweep_check import SweepChecker
 
 _registered = False
@@ -44,6 +45,7 @@ def compose(overrides: list[str], config_name: str = "config", hydra_node: bool 
     from hydra.core.global_hydra import GlobalHydra
 
     ensure_registered()
+    use_libyaml()  # Hydra reads the config files, and writes them, through libyaml
     _check_plan_choice(overrides)
     if GlobalHydra.instance().is_initialized():
         GlobalHydra.instance().clear()

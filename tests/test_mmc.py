@@ -219,10 +219,11 @@ def test_callers_past_the_menu_meet_erlang_a_at_the_thinned_rate(name):
 
 
 def test_a_menu_costs_one_event_per_call_and_no_menu_none():
-    """The lazy patience check's cost is kept: a menu adds exactly one timer per call (its
-    end, or the hang-up in it), and no menu (0 seconds) adds none. Measured with callers
-    so patient that nobody hangs up: the menu then only shifts every call by m, and the
-    line does the same work, so any other difference in events would be the menu's."""
+    """A menu adds exactly one timer per call (its end, or the hang-up in it), and no menu
+    (0 seconds) adds none. Measured with callers so patient that nobody hangs up: the
+    menu then only shifts every call by m, and the line does the same work (the same
+    callers wait on hold, each with its hang-up timer), so any other difference in
+    events would be the menu's."""
     def events(menu):
         cfg = sim.load_config(["scenario=mmc", "scenario.days=3", "seed=5",
                                "scenario.patience_minutes=1e9",

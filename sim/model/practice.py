@@ -102,6 +102,7 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
         self._on_due = self.add_task  # one bound method for every scheduled attempt
         self.menu_minutes = float(cfg.phone_menu_seconds) / 60.0
         self._on_menu_over = self._menu_over  # one bound method for every caller in the menu
+        self._on_hang_up = self._hang_up  # and for every caller's patience on hold
         self.staff = self._build_staff(model.horizon_days)
 
     # ---------------------------------------------------------------- construction
@@ -251,15 +252,11 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
         if times and staff.patient_next < len(times) and times[staff.patient_next] <= self.env.now:
             return PATIENT
         if staff.takes_calls and self.hold:
-            hold, now = self.hold, self.env.now
+            hold = self.hold
             while hold:
                 inq = hold.popleft()
-                if inq.outcome is not None:
-                    continue
-                if inq.due + inq.patience <= now:
-                    self._abandon(inq)
-                    continue
-                return inq
+                if inq.outcome is None and not inq.abandoned:  # (not hung up, not lost)
+                    return inq
         if staff.task_channels and self.tasks.queued:  # (most looks find nothing queued)
             return self.tasks.pop_best(staff.task_channels)
         return None
@@ -368,14 +365,7 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
     def close(self, inq, outcome: str) -> None:
         """The inquiry ends with `outcome`."""
         if outcome == LOST and inq.state == ON_HOLD and inq.hold_minutes != inq.hold_minutes:
-            # Still in the hold queue when the prospect booked elsewhere: settle the hold
-            # the lazy patience check has not looked at yet, as a timer would have.
-            if inq.due + inq.patience <= self.env.now:
-                self._abandon(inq)  # hung up before booking: voicemail task or abandoned
-                if inq.outcome is not None:
-                    return
-            else:
-                inq.hold_minutes = self.env.now - inq.due  # left the queue to book elsewhere
+            inq.hold_minutes = self.env.now - inq.due  # left the hold queue to book elsewhere
         elif outcome == LOST and inq.state == IN_MENU:  # hung up in the menu to book elsewhere
             inq.menu_minutes = self.env.now - inq.arrived_at
             inq.hold_minutes = 0.0
@@ -397,12 +387,7 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
         now = self.env.now
         for staff in list(self.idle_staff):  # patients seen since they went idle
             staff.catch_up(now)
-        while self.hold:
-            inq = self.hold.popleft()
-            if inq.outcome is None and inq.due + inq.patience <= now:
-                inq.abandoned, inq.abandoned_at = True, inq.due + inq.patience
-                inq.hold_minutes = inq.patience
-                self.n_abandoned += 1
+        self.hold.clear()  # still waiting (their hang-ups were due later): unanswered
         for inq in self.model.inquiries:
             if inq.practice is self and inq.outcome is None:
                 if inq.attempts or inq.answered_at == inq.answered_at:
