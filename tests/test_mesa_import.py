@@ -6,7 +6,11 @@ The assumptions: Mesa's __init__ imports `mesa.experimental`, `mesa.discrete_spa
 `mesa.space` only as names, and takes only `batch_run` from `mesa.batchrunner` (nothing
 leadsim uses needs them, so they can be deferred);
 Mesa forces the spawn start method on import; `Agent._ids` is a class-level mapping from a
-model to its id counter, which grows by one entry per model until someone drops it.
+model to its id counter, which grows by one entry per model until someone drops it;
+mesa.datacollection imports pandas as optional (`pd`, only for its DataFrames), and its
+DataCollector keeps an agent type's rows in `_agenttype_records` (step -> agent type ->
+rows of step, agent id and each reporter's value), the rows of
+`get_agenttype_vars_dataframe`.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import pytest
 
 import sim
 from sim.model import LeadMarket
-from sim.model.mesa_import import forget_agent_ids
+from sim.model.mesa_import import agent_type_columns, forget_agent_ids
+from sim.model.practice import Practice
 
 
 def test_the_model_imports_mesa_without_its_unused_parts(python):
@@ -131,3 +136,54 @@ def _numbered_init(counters, itertools):
         model.register_agent(self)
 
     return init
+
+
+def test_mesa_is_imported_without_pandas_and_its_dataframes_import_it_when_asked(python):
+    """import_mesa blocks pandas for the length of Mesa's import (Mesa allows it to be
+    missing) and gives mesa.datacollection a `pd` that imports pandas on first use; Mesa's
+    own DataFrames then work as ever, and `import pandas` works again."""
+    out = json.loads(python(
+        "import json, sys\n"
+        "import sim.model, mesa\n"
+        "import mesa.datacollection as dc\n"
+        "before = 'pandas' in sys.modules\n"
+        "class Count(mesa.Model):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(seed=1)\n"
+        "        self.n = 0\n"
+        "        self.datacollector = dc.DataCollector(model_reporters={'n': 'n'})\n"
+        "    def step(self):\n"
+        "        self.n += 2\n"
+        "        self.datacollector.collect(self)\n"
+        "model = Count()\n"
+        "model.step(); model.step()\n"
+        "frame = model.datacollector.get_model_vars_dataframe()\n"
+        "import pandas\n"
+        "print(json.dumps([before, frame['n'].tolist(), type(frame).__name__,"
+        " dc.pd is pandas]))"))
+    assert out == [False, [2, 4], "DataFrame", True]
+
+
+def test_mesa_keeps_its_own_pandas_when_it_was_imported_first(python):
+    out = python("import pandas, sim.model, mesa.datacollection as dc; print(dc.pd is pandas)")
+    assert out == "True"
+
+
+def test_agenttype_records_hold_the_rows_of_mesas_agent_type_dataframe():
+    """The model reads its daily rows from the DataCollector's `_agenttype_records`
+    (agent_type_columns): the same rows, in the same order, as Mesa's own
+    `get_agenttype_vars_dataframe`."""
+    model = LeadMarket(sim.load_config(["market.days=3", "seed=5"])).run()
+    collector = model.datacollector
+    if not isinstance(getattr(collector, "_agenttype_records", None), dict):
+        pytest.fail("assumption broken: Mesa's DataCollector has no _agenttype_records "
+                    "(step -> agent type -> rows); agent_type_columns in "
+                    "sim/model/mesa_import.py must read its rows another way")
+    mine = agent_type_columns(collector, Practice)
+    theirs = collector.get_agenttype_vars_dataframe(Practice).reset_index()
+    assert list(mine) == list(theirs.columns), "assumption broken: the columns differ"
+    # a row per practice per day (the drain days included)
+    assert len(mine["Step"]) == model.steps * len(model.practices) > 0
+    for name, values in mine.items():  # (repr: NaN is NaN)
+        assert list(map(repr, values)) == list(map(repr, theirs[name].tolist())), (
+            f"assumption broken: column {name} differs")

@@ -23,6 +23,41 @@ def test_the_command_listing_imports_none_of_the_stack(python):
     assert heavy == []
 
 
+@pytest.mark.parametrize("overrides", [["market.days=3", "seed=2"],
+                                       ["scenario=mmc", "scenario.days=1", "seed=2"]])
+def test_a_run_and_its_save_import_no_pandas_until_a_table_is_asked_for(python, overrides,
+                                                                         tmp_path):
+    """Importing pandas costs about half a second, a quarter of a one-day run: the model,
+    the summary and the saved files need none of it (sim/analysis/columns.py). Asking for
+    a table then imports it and gives the DataFrame, equal to the file saved."""
+    out = json.loads(python(
+        "import json, sys, logging; logging.getLogger('MESA').setLevel(logging.WARNING)\n"
+        "import sim\n"
+        f"result = sim.run(sim.load_config({overrides!r}))\n"
+        f"result.save({str(tmp_path)!r})\n"
+        "before = 'pandas' in sys.modules\n"
+        "inquiries = result.inquiries\n"
+        "import pandas as pd\n"
+        f"saved = pd.read_parquet({str(tmp_path / 'inquiries.parquet')!r})\n"
+        "pd.testing.assert_frame_equal(saved, inquiries)\n"
+        "print(json.dumps([before, type(inquiries).__name__, len(inquiries) > 0, "
+        "result.inquiries is inquiries]))"))
+    assert out == [False, "DataFrame", True, True]
+
+
+def test_a_one_day_leadsim_run_imports_no_pandas(run_cli):
+    """The command itself (Hydra's job, the quick exit), not only sim.run: -X importtime
+    lists every module imported; pandas' own modules must not be among them."""
+    proc = run_cli(["-X", "importtime", "-m", "sim.cli", "run", "market.days=1",
+                    "figures=never", "hydra.run.dir=out"], module=None, exe=sys.executable)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
+                if line.startswith("import time:")]
+    assert "sim.analysis.tables" in imported and "mesa.datacollection" in imported
+    assert not [m for m in imported if m.startswith("pandas.")]
+    assert (proc.cwd / "out" / "inquiries.parquet").exists()
+
+
 def test_preflight_gives_hydra_the_mode_it_composed_and_nothing_else(monkeypatch):
     from sim import hydra_adapter, hydra_support
 

@@ -3,13 +3,14 @@ market's summary carries every metric a practice's does (README "Outputs")."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
 import pytest
 
 import sim
-from sim.analysis.tables import COST_PARTS
+from sim.analysis.tables import COST_PARTS, RunResult
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +29,37 @@ def test_every_table_written_is_an_attribute(market_run, tmp_path):
     assert written == set(market_run.tables) == {
         "inquiries", "prospects", "daily", "staff", "reviews", "experiences"}
     for name in written:
-        saved = pd.read_parquet(out / f"{name}.parquet")
         table = getattr(market_run, name)
         assert table is market_run.tables[name]
-        pd.testing.assert_frame_equal(saved, table.reset_index(drop=True), check_dtype=False)
     assert len(market_run.reviews) > 0 and len(market_run.experiences) > 0
+
+
+@pytest.mark.parametrize("run", ["market_run", "mmc_run"])
+def test_each_saved_table_reads_back_as_the_runs_dataframe(run, request, tmp_path):
+    """Round trip: the files are written by pyarrow from the run's columns and the
+    DataFrames made from the same columns; pandas reads every file back equal to its
+    DataFrame, dtypes included (text as pandas' text dtype, missing values as NaN)."""
+    result = request.getfixturevalue(run)
+    out = result.save(tmp_path)
+    for name, table in result.tables.items():
+        saved = pd.read_parquet(out / f"{name}.parquet")
+        pd.testing.assert_frame_equal(saved, table)
+    assert json.loads((out / "summary.json").read_text()) == result.summary
+
+
+def test_a_run_result_made_of_dataframes_still_saves_them(market_run, tmp_path):
+    """RunResult can be made of DataFrames, as before: they are its tables as given, and
+    `save` writes them (with pandas) as a run's own are written."""
+    tables = {name: df.copy() for name, df in market_run.tables.items()}
+    extra = {k: tables[k] for k in ("reviews", "experiences")}
+    made = RunResult(tables["inquiries"], tables["prospects"], tables["daily"],
+                     tables["staff"], dict(market_run.summary), extra)
+    assert made.inquiries is tables["inquiries"] and made.reviews is tables["reviews"]
+    out = made.save(tmp_path)
+    assert {p.stem for p in out.glob("*.parquet")} == set(market_run.tables)
+    for name, table in market_run.tables.items():
+        pd.testing.assert_frame_equal(pd.read_parquet(out / f"{name}.parquet"), table)
+    assert json.loads((out / "summary.json").read_text()) == market_run.summary
 
 
 def test_a_run_without_the_reputation_model_has_empty_tables_with_the_columns(

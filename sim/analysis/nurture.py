@@ -27,31 +27,29 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 
-from .columns import count
+from .columns import Table, count, lookup, text
 
 COUNTS = ("micro_conversions", "nurture_returns", "bookings_after_nurture",
           "nurture_pending", "nurture_pending_returns", "nurture_pending_value")
 
 
-def summary_metrics(records: dict, inquiries: pd.DataFrame, prospects: pd.DataFrame) -> dict:
+def summary_metrics(records: dict, inquiries: Table, prospects: Table) -> dict:
     """`practices.<slot>.*` and `market.*` nurture metrics (module docstring); empty
     when no practice of the run has a nurture programme."""
     rows = [r for r in records["practices"] if "nurture_pending" in r]
     if not rows:
         return {}
-    micro = inquiries["micro_converted"].to_numpy(dtype=bool)
-    practice = inquiries["practice"].to_numpy()
+    micro = np.asarray(inquiries["micro_converted"], dtype=bool)
+    practice = text(inquiries["practice"])
     # each prospect's first inquiry (inquiries are in order of arrival) and where they booked
-    _, first = np.unique(inquiries["prospect_id"].to_numpy(), return_index=True)
+    _, first = np.unique(inquiries["prospect_id"], return_index=True)
     first_practice = practice[first]
-    rows_of = pd.Index(prospects["prospect_id"]).get_indexer(
-        inquiries["prospect_id"].to_numpy()[first])
+    rows_of = lookup(prospects["prospect_id"], inquiries["prospect_id"][first])
     booked_with = np.where(rows_of >= 0,
-                           prospects["booked_with"].to_numpy()[np.maximum(rows_of, 0)], "")
-    nurturer = prospects["nurtured_by"].to_numpy()
-    booked = prospects["booked_after_nurture"].to_numpy(dtype=bool)
+                           text(prospects["booked_with"])[np.maximum(rows_of, 0)], "")
+    nurturer = text(prospects["nurtured_by"])
+    booked = np.asarray(prospects["booked_after_nurture"], dtype=bool)
     out: dict = {}
     total = dict.fromkeys(COUNTS, 0.0)
     for row in rows:

@@ -11,7 +11,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from ..vocabulary import CAUSES, SERVICE_CAUSES  # every cause's key is always present
 from . import columns
@@ -40,53 +39,50 @@ PROSPECT_DEFAULTS = {"experience": "", "experience_practice": "", "experience_ca
                      "n_bad": 0, "reviews_written": 0, "friends_referred": 0}
 
 
-def empty_table(name: str) -> pd.DataFrame:
+def empty_table(name: str) -> columns.Table:
     """An extra table with no rows and the columns (and types) a market run gives it: what
     a run without the reputation model (`scenario=mmc`) has."""
     types = dict(TABLE_TYPES[name])
     if name == "experiences":
         types.update({"channel": str, "source": str, "outcome": str,
                       "response_minutes": "float64", "friend_referred": "bool"})
-        return columns.frame({c: [] for c in EXPERIENCE_ORDER}, types)[EXPERIENCE_ORDER]
-    return columns.frame({c: [] for c in types}, types)
+        return columns.Table.of({c: [] for c in EXPERIENCE_ORDER}, types)
+    return columns.Table.of({c: [] for c in types}, types)
 
 
-def tidy(tables: dict, inquiries: pd.DataFrame, prospects: pd.DataFrame
-         ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """The extra tables as typed DataFrames (experiences joined with their inquiry and
+def tidy(tables: dict, inquiries: columns.Table, prospects: columns.Table
+         ) -> tuple[dict[str, columns.Table], columns.Table]:
+    """The extra tables as typed tables (experiences joined with their inquiry and
     prospect), and the prospects with their reputation columns (README)."""
-    extra = {name: columns.frame(cols, TABLE_TYPES.get(name)) for name, cols in tables.items()}
+    extra = {name: columns.Table.of(cols, TABLE_TYPES.get(name))
+             for name, cols in tables.items()}
     if "experiences" in extra:
         extra["experiences"] = _experiences(extra["experiences"], inquiries, prospects)
         prospects = _prospect_columns(prospects, extra["experiences"])
     return extra, prospects
 
 
-def _lookup(index: pd.Series, keys: pd.Series) -> np.ndarray:
-    """For each key, the row of `index` holding it (-1 if none): what `Series.map` does
-    inside, done once for several columns. The ids must be unique, as for `map`."""
-    return pd.Index(index).get_indexer(keys)
-
-
-def _take(values: pd.Series, rows: np.ndarray):
-    """`values` at `rows`, missing (NaN) where a row is -1, as `Series.map` gives."""
-    return pd.api.extensions.take(values.array, rows, allow_fill=True)
-
-
-def _experiences(ex: pd.DataFrame, inquiries: pd.DataFrame, prospects: pd.DataFrame
-                 ) -> pd.DataFrame:
-    inq = _lookup(inquiries["inquiry_id"], ex["inquiry_id"])
+def _experiences(ex: columns.Table, inquiries: columns.Table, prospects: columns.Table
+                 ) -> columns.Table:
+    inq = columns.lookup(inquiries["inquiry_id"], ex["inquiry_id"])
     response = inquiries["answered_at"] - inquiries["arrived_at"]
+    source = columns.lookup(prospects["prospect_id"], ex["prospect_id"])
     ex = ex.assign(
-        channel=pd.Series(_take(inquiries["channel"], inq), index=ex.index).astype(str),
-        outcome=pd.Series(_take(inquiries["outcome"], inq), index=ex.index).astype(str),
-        response_minutes=_take(response, inq).astype("float64"),
-        source=pd.Series(_take(prospects["source"], _lookup(prospects["prospect_id"],
-                                                            ex["prospect_id"])),
-                         index=ex.index).astype(str),
-        friend_referred=ex["referral_due_at"].notna(),
+        channel=_as_text(columns.take(inquiries["channel"], inq)),
+        outcome=_as_text(columns.take(inquiries["outcome"], inq)),
+        response_minutes=columns.take(response, inq).astype("float64"),
+        source=_as_text(columns.take(prospects["source"], source)),
+        friend_referred=~np.isnan(ex["referral_due_at"]),
     )
-    return ex[EXPERIENCE_ORDER].sort_values("inquiry_id", kind="stable").reset_index(drop=True)
+    return ex.select(EXPERIENCE_ORDER).take(np.argsort(ex["inquiry_id"], kind="stable"))
+
+
+def _as_text(values):
+    """A column as text, as pandas' `.astype(str)` of a text column (missing stays
+    missing); a column of no text at all (`Untyped`) as its values' str."""
+    if isinstance(values, columns.Untyped):
+        return columns.column([None if v is None else str(v) for v in values], str)
+    return values
 
 
 def _first_per_group(group: np.ndarray, *keys: np.ndarray) -> np.ndarray:
@@ -98,35 +94,36 @@ def _first_per_group(group: np.ndarray, *keys: np.ndarray) -> np.ndarray:
     return order[np.r_[True, g[1:] != g[:-1]]] if len(order) else order
 
 
-def _prospect_columns(prospects: pd.DataFrame, ex: pd.DataFrame) -> pd.DataFrame:
+def _prospect_columns(prospects: columns.Table, ex: columns.Table) -> columns.Table:
     """Per prospect: the experience with the practice they booked with, else their worst
     (first contacted on a tie); their lowest-starred review; counts."""
     n = len(prospects)
-    owner = _lookup(prospects["prospect_id"], ex["prospect_id"])  # prospect row; -1: none
-    booked = _take(prospects["booked_with"], owner)
+    owner = columns.lookup(prospects["prospect_id"], ex["prospect_id"])  # row; -1: none
+    booked = columns.text(columns.take(prospects["booked_with"], owner))
     # the key to pick by: -1 for the practice they booked with, else the experience's rank
     # (NaN, sorting last, for a value RANK does not know)
     kind = columns.Codes(ex["experience"])
     rank = np.full(len(ex), np.nan)
     for name, r in RANK.items():
         rank[kind.eq(name)] = r
-    key = np.where(np.asarray(ex["practice"].array == booked, dtype=bool), -1, rank)
-    inquiry_id = ex["inquiry_id"].to_numpy()
+    own = np.asarray(columns.text(ex["practice"]) == booked, dtype=bool)
+    key = np.where(own, -1, rank)
+    inquiry_id = ex["inquiry_id"]
     pick = _first_per_group(owner, key, inquiry_id)
-    stars = ex["review_stars"].to_numpy()
+    stars = ex["review_stars"]
     reviewed = ~np.isnan(stars)
     worst = _first_per_group(np.where(reviewed, owner, -1), stars, inquiry_id)
 
     def chosen(rows: np.ndarray, col: str):
-        """Column `col` of the experiences `rows`, on their prospects' rows (NaN for a
+        """Column `col` of the experiences `rows`, on their prospects' rows (missing for a
         prospect without one)."""
         source = np.full(n, -1)
         source[owner[rows]] = rows
-        return _take(ex[col], source)
+        return columns.take(ex[col], source)
 
     def per_prospect(mask: np.ndarray) -> np.ndarray:
         """How many experiences in `mask` each prospect has."""
-        return np.bincount(owner[mask & (owner >= 0)], minlength=n)
+        return np.bincount(owner[mask & (owner >= 0)], minlength=n).astype(np.int64)
 
     new = {
         "experience": chosen(pick, "experience"), "experience_practice": chosen(pick, "practice"),
@@ -136,16 +133,17 @@ def _prospect_columns(prospects: pd.DataFrame, ex: pd.DataFrame) -> pd.DataFrame
         "review_practice": chosen(worst, "practice"),
         "n_good": per_prospect(kind.eq("good")), "n_neutral": per_prospect(kind.eq("neutral")),
         "n_bad": per_prospect(kind.eq("bad")), "reviews_written": per_prospect(reviewed),
-        "friends_referred": per_prospect(ex["friend_referred"].to_numpy(dtype=bool)),
+        "friends_referred": per_prospect(ex["friend_referred"]),
     }
-    out = prospects.copy()
+    out = {}
     for col, default in PROSPECT_DEFAULTS.items():
-        values = pd.Series(new[col], index=out.index)
+        values = new[col]
         if isinstance(default, str):  # no such experience, or a missing text in it: ""
-            values = (values.fillna("") if isinstance(values.dtype, pd.StringDtype)
-                      else values.astype(object).where(values.notna(), ""))
-        out[col] = values.astype(type(default))
-    return out
+            values = columns.filled(_as_text(values))
+        else:
+            values = np.asarray(values).astype(type(default))
+        out[col] = values
+    return prospects.assign(**out)
 
 
 @dataclass
@@ -193,21 +191,24 @@ def _metrics(reviews: _Reviews, experiences: _Experiences, referred: _Referred,
     return m
 
 
-def summary_metrics(records: dict, prospects: pd.DataFrame, extra: dict) -> dict:
+def summary_metrics(records: dict, prospects: columns.Table, extra: dict) -> dict:
     """`market.*` and `practices.<slot>.*` reputation metrics (flat keys, JSON-ready)."""
     if records.get("kind") != "market" or "reviews" not in extra:
         return {}
     rv, ex = extra["reviews"], extra["experiences"]
     reviews = _Reviews(practice=columns.Codes(rv["practice"]), cause=columns.Codes(rv["cause"]),
-                       stars=rv["stars"].to_numpy())
+                       stars=rv["stars"])
     experiences = _Experiences(practice=columns.Codes(ex["practice"]),
                                experience=columns.Codes(ex["experience"]))
-    referral = ((prospects["source"] == "referral").to_numpy() if "source" in prospects
+    referral = (columns.text(prospects["source"]) == "referral" if "source" in prospects
                 else np.zeros(len(prospects), dtype=bool))
+    referred_by = columns.text(prospects["referred_by"])
+    booked_with = columns.text(prospects["booked_with"])
     referred = _Referred(
         referred_by=columns.Codes(prospects["referred_by"]),
         booked_with=columns.Codes(prospects["booked_with"]),
-        booked_with_referrer=(prospects["booked_with"] == prospects["referred_by"]).to_numpy(),
+        # as pandas compares text: a missing value equals nothing
+        booked_with_referrer=(booked_with == referred_by) & _present(booked_with),
     )[referral]
     out = {f"market.{k}": v for k, v in _metrics(reviews, experiences, referred, None).items()}
     for row in records["practices"]:
@@ -234,3 +235,8 @@ def _plain(v):
     if isinstance(v, np.bool_):
         return bool(v)
     return v
+
+
+def _present(values: np.ndarray) -> np.ndarray:
+    """Where a column of text (None or NaN for missing) has a value."""
+    return np.array([isinstance(v, str) for v in values], dtype=bool)

@@ -4,9 +4,10 @@ Built once, at the end of a run, from the model's plain records (lists and dicts
 module never imports the model. Column and metric names are the output contract documented
 in the README ("Outputs").
 
-About 400 lines as one module: RunResult's tables are built from the same records in one
+About 500 lines as one module: RunResult's tables are built from the same records in one
 pass, and the summary's metrics are read from those tables (sim/analysis/contract.py
-says what each means).
+says what each means). The tables are `columns.Table`s and nothing here imports pandas:
+a DataFrame is made when one is asked for (sim/analysis/columns.py says why).
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ import dataclasses
 import json
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ..fileio import write_atomic
 from . import columns, erlang, nurture, reputation
@@ -70,7 +70,6 @@ def _finite(x) -> float | None:
     return x if math.isfinite(x) else None
 
 
-@dataclass
 class RunResult:
     """The outputs of one run, each table a DataFrame with the columns of the README
     ("Outputs"), as `save` writes them:
@@ -87,26 +86,30 @@ class RunResult:
     `reviews` and `experiences` come from the reputation model: a `scenario=mmc` run has
     none and gives them empty, with their columns (and saves no file for them).
     `tables` maps every table's name to its DataFrame.
+
+    A run's tables are held as `columns.Table`s (numpy and pyarrow columns): the summary
+    and `save` need no pandas, and each DataFrame is made the first time it is asked for
+    (then kept). A RunResult can also be made of DataFrames, as before.
     """
 
-    inquiries: pd.DataFrame
-    prospects: pd.DataFrame
-    daily: pd.DataFrame
-    staff: pd.DataFrame
-    summary: dict
-    # the reputation model's tables by name (reviews, experiences): saved when present
-    extra_tables: dict = field(default_factory=dict)
-    # The run's config, or anything returning its YAML: made into text only when saved
-    # (turning a config into YAML costs more than a short run).
-    config_yaml: object = None
-    # Every piece of staff work (staff_id, kind, start, end) when the run recorded it
-    # (`record_activity: true`); not saved.
-    activity: pd.DataFrame | None = None
+    def __init__(self, inquiries, prospects, daily, staff, summary: dict,
+                 extra_tables: dict | None = None, config_yaml=None, activity=None):
+        self._held = {"inquiries": inquiries, "prospects": prospects, "daily": daily,
+                      "staff": staff, **(extra_tables or {})}
+        self._extra_names = list(extra_tables or {})
+        self.summary = summary
+        # The run's config, or anything returning its YAML: made into text only when saved
+        # (turning a config into YAML costs more than a short run).
+        self.config_yaml = config_yaml
+        # Every piece of staff work (staff_id, kind, start, end) when the run recorded it
+        # (`record_activity: true`); not saved.
+        self._activity = activity
+        self._frames: dict = {}
 
     @classmethod
     def from_records(cls, records: dict, scenario: dict | None = None,
                      config_yaml=None) -> RunResult:
-        inquiries = columns.frame(
+        inquiries = columns.Table.of(
             records["inquiries"],
             {"inquiry_id": "int64", "prospect_id": "int64", "attempts": "int64",
              "abandoned": "bool", "voicemail": "bool", "service_answered": "bool",
@@ -114,15 +117,16 @@ class RunResult:
              "acknowledged_at": "float64", "first_attempt_at": "float64",
              "hold_minutes": "float64", "micro_converted": "bool"},
         )
-        inquiries["first_response_minutes"] = inquiries["answered_at"] - inquiries["arrived_at"]
-        prospects = columns.frame(
+        inquiries = inquiries.assign(
+            first_response_minutes=inquiries["answered_at"] - inquiries["arrived_at"])
+        prospects = columns.Table.of(
             records["prospects"],
             {"prospect_id": "int64", "n_practices": "int64", "arrived_at": "float64",
              "booked_at": "float64", "consultation_at": "float64", "showed": "bool",
              "converted": "bool", "revenue": "float64", "booked_after_nurture": "bool",
              "nurture_of": "int64"},
         )
-        staff = pd.DataFrame(records["staff"])
+        staff = columns.Table.of_rows(records["staff"])
         daily = _daily_table(records["daily"])
         summary = summarise(records, inquiries, prospects, staff)
         summary.update(nurture.summary_metrics(records, inquiries, prospects))
@@ -132,36 +136,55 @@ class RunResult:
         summary.update(reputation.summary_metrics(records, prospects, extra))
         activity = None
         if records.get("activity") is not None:
-            activity = pd.DataFrame(records["activity"],
-                                    columns=["staff_id", "kind", "start", "end"])
+            work = records["activity"]
+            activity = columns.Table({name: columns.inferred([w[i] for w in work])
+                                      for i, name in enumerate(ACTIVITY_COLUMNS)})
         return cls(inquiries, prospects, daily, staff, summary, extra, config_yaml, activity)
 
-    @property
-    def reviews(self) -> pd.DataFrame:
-        return self._extra("reviews")
+    def _frame(self, name: str):
+        """The table `name` as a DataFrame, made once."""
+        if name not in self._frames:
+            held = self._held[name] if name in self._held else reputation.empty_table(name)
+            self._frames[name] = held.pandas() if isinstance(held, columns.Table) else held
+        return self._frames[name]
+
+    inquiries = property(lambda self: self._frame("inquiries"))
+    prospects = property(lambda self: self._frame("prospects"))
+    daily = property(lambda self: self._frame("daily"))
+    staff = property(lambda self: self._frame("staff"))
+    reviews = property(lambda self: self._frame("reviews"))
+    experiences = property(lambda self: self._frame("experiences"))
 
     @property
-    def experiences(self) -> pd.DataFrame:
-        return self._extra("experiences")
+    def extra_tables(self) -> dict:
+        """The reputation model's tables by name (reviews, experiences), where the run has
+        them: saved when present."""
+        return {name: self._frame(name) for name in self._extra_names}
 
     @property
-    def tables(self) -> dict[str, pd.DataFrame]:
+    def activity(self):
+        """Every piece of staff work (staff_id, kind, start, end) as a DataFrame when the
+        run recorded it (`record_activity: true`), else None; not saved."""
+        if self._activity is None or not isinstance(self._activity, columns.Table):
+            return self._activity
+        if "activity" not in self._frames:
+            self._frames["activity"] = self._activity.pandas()
+        return self._frames["activity"]
+
+    @property
+    def tables(self) -> dict:
         """Every table by the name of its file: inquiries, prospects, daily, staff, and
-        reviews and experiences where the run has them."""
-        return {"inquiries": self.inquiries, "prospects": self.prospects,
-                "daily": self.daily, "staff": self.staff, **self.extra_tables}
-
-    def _extra(self, name: str) -> pd.DataFrame:
-        table = self.extra_tables.get(name)
-        return table if table is not None else reputation.empty_table(name)
+        reviews and experiences where the run has them (DataFrames)."""
+        return {name: self._frame(name) for name in self._held}
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write the output contract into `directory`, each file atomically: a file is
-        either complete or absent, never half-written."""
+        either complete or absent, never half-written. A run's own tables are written by
+        pyarrow, without importing pandas."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        for name, df in self.tables.items():
-            write_atomic(out / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False))
+        for name, held in self._held.items():
+            write_atomic(out / f"{name}.parquet", lambda p, held=held: _write_parquet(held, p))
         if self.config_yaml is not None:
             text = self.config_yaml() if callable(self.config_yaml) else str(self.config_yaml)
             write_atomic(out / "config.yaml", lambda p: Path(p).write_text(text))
@@ -170,14 +193,26 @@ class RunResult:
         return out
 
 
-def _daily_table(collected: pd.DataFrame) -> pd.DataFrame:
-    """DataCollector's rows (cumulative totals per practice) plus each day's increments,
-    sorted by day then practice."""
-    df = collected.reset_index().rename(columns={"Step": "day"}).drop(columns=["AgentID"])
-    df["day"] = df["day"].astype("int64")
-    day = df["day"].to_numpy()
-    practice, names = pd.factorize(df["practice"], sort=True)
-    practice[practice < 0] = len(names)  # a missing name sorts last, as in sort_values
+ACTIVITY_COLUMNS = ("staff_id", "kind", "start", "end")
+
+
+def _write_parquet(table, path) -> None:
+    if isinstance(table, columns.Table):
+        import pyarrow.parquet as pq
+
+        pq.write_table(table.arrow(), path)
+    else:  # a DataFrame given to RunResult
+        table.to_parquet(path, index=False)
+
+
+def _daily_table(collected: dict) -> columns.Table:
+    """DataCollector's rows (cumulative totals per practice; `day`, `practice` and each
+    reporter's values, as lists) plus each day's increments, sorted by day then practice:
+    each column typed as pandas infers it."""
+    df = columns.Table({name: columns.inferred(list(values))
+                        for name, values in collected.items()})
+    day = df["day"]
+    names, practice = np.unique(columns.text(df["practice"]).astype(str), return_inverse=True)
     # Each practice's rows in day order (np.lexsort is stable and sorts by its last key
     # first); `first` marks each practice's first row there.
     by_practice = np.lexsort((day, practice))
@@ -189,7 +224,7 @@ def _daily_table(collected: pd.DataFrame) -> pd.DataFrame:
     for col in [c for c in cumulative if c in df]:
         # the increment on the practice's previous row, in float64 as pandas' groupby diff;
         # where it is missing (a practice's first row), the total itself, as fillna did
-        total = df[col].to_numpy()[by_practice].astype(np.float64)
+        total = df[col][by_practice].astype(np.float64)
         step = np.empty_like(total)
         step[1:] = total[1:] - total[:-1]
         step[first] = np.nan
@@ -197,8 +232,8 @@ def _daily_table(collected: pd.DataFrame) -> pd.DataFrame:
         new[f"new_{col}"] = np.empty_like(step)
         new[f"new_{col}"][by_practice] = step
     df = df.assign(**new)
-    cols = ["day", "practice"] + [c for c in df.columns if c not in ("day", "practice")]
-    return df[cols].take(np.lexsort((practice, day))).reset_index(drop=True)
+    cols = ["day", "practice"] + [c for c in df.names if c not in ("day", "practice")]
+    return df.select(cols).take(np.lexsort((practice, day)))
 
 
 @dataclass
@@ -214,14 +249,14 @@ class _Inquiries(columns.Rows):
     first_response: np.ndarray  # minutes; NaN when never answered
 
     @classmethod
-    def of(cls, inq: pd.DataFrame) -> _Inquiries:
+    def of(cls, inq: columns.Table) -> _Inquiries:
         return cls(practice=columns.Codes(inq["practice"]),
                    channel=columns.Codes(inq["channel"]),
                    outcome=columns.Codes(inq["outcome"]),
-                   answered=inq["answered_at"].notna().to_numpy(),
-                   contacted=inq["contacted_at"].notna().to_numpy(),
-                   abandoned=inq["abandoned"].to_numpy(),
-                   first_response=inq["first_response_minutes"].to_numpy())
+                   answered=~np.isnan(inq["answered_at"]),
+                   contacted=~np.isnan(inq["contacted_at"]),
+                   abandoned=inq["abandoned"],
+                   first_response=inq["first_response_minutes"])
 
 
 @dataclass
@@ -234,11 +269,11 @@ class _Prospects(columns.Rows):
     revenue: np.ndarray
 
     @classmethod
-    def of(cls, prospects: pd.DataFrame) -> _Prospects:
+    def of(cls, prospects: columns.Table) -> _Prospects:
         return cls(booked_with=columns.Codes(prospects["booked_with"]),
-                   converted=prospects["converted"].to_numpy(),
-                   showed=prospects["showed"].to_numpy(),
-                   revenue=prospects["revenue"].to_numpy())
+                   converted=prospects["converted"],
+                   showed=prospects["showed"],
+                   revenue=prospects["revenue"])
 
 
 @dataclass
@@ -252,14 +287,14 @@ class _Staff(columns.Rows):
     busy_patient_minutes: np.ndarray
 
     @classmethod
-    def of(cls, staff: pd.DataFrame) -> _Staff:
+    def of(cls, staff: columns.Table) -> _Staff:
         if not len(staff):  # a run without staff gives a table without columns
-            staff = pd.DataFrame({f.name: np.zeros(0) for f in dataclasses.fields(cls)})
+            staff = columns.Table({f.name: np.zeros(0) for f in dataclasses.fields(cls)})
         return cls(practice=columns.Codes(staff["practice"]),
                    role=columns.Codes(staff["role"]),
-                   shift_minutes=staff["shift_minutes"].to_numpy(),
-                   busy_lead_minutes=staff["busy_lead_minutes"].to_numpy(),
-                   busy_patient_minutes=staff["busy_patient_minutes"].to_numpy())
+                   shift_minutes=staff["shift_minutes"],
+                   busy_lead_minutes=staff["busy_lead_minutes"],
+                   busy_patient_minutes=staff["busy_patient_minutes"])
 
 
 def practice_metrics(inq: _Inquiries, prospects: _Prospects, staff: _Staff,
@@ -351,26 +386,38 @@ def summarise(records, inquiries, prospects, staff) -> dict:
             for k, v in summary.items()}
 
 
-def first_responder_share(inquiries: pd.DataFrame, prospects: pd.DataFrame) -> tuple[float, int]:
+def first_responder_share(inquiries, prospects) -> tuple[float, int]:
     """Among prospects who inquired at two or more practices and booked: the share who
     booked with the first practice to respond, and their number. The first to respond is
     the inquiry with the earliest human response (`answered_at`: a live answer, a reply or
     a call-back attempt, an answering service's pick-up included; an auto-responder does
     not count), the earlier inquiry on a tie:
-    what a shopper means by "the first business to respond" (Lead Connect 2021)."""
-    answered = inquiries["answered_at"].to_numpy()
-    rows = inquiries[~np.isnan(answered)]
-    made = inquiries["prospect_id"].value_counts()
-    shoppers = made.index[made.to_numpy() >= 2]
-    first = (rows.sort_values(["answered_at", "inquiry_id"], kind="stable")
-             .drop_duplicates("prospect_id").set_index("prospect_id")["practice"])
-    booked = prospects[prospects["booked_with"].to_numpy() != ""]
-    booked = booked[booked["prospect_id"].isin(shoppers).to_numpy()]
-    n = len(booked)
+    what a shopper means by "the first business to respond" (Lead Connect 2021).
+    The tables: `columns.Table`s or DataFrames."""
+    answered_at = np.asarray(inquiries["answered_at"], dtype=np.float64)
+    inquiry_id = np.asarray(inquiries["inquiry_id"])
+    prospect_id = np.asarray(inquiries["prospect_id"])
+    ids, made = np.unique(prospect_id, return_counts=True)
+    shoppers = ids[made >= 2]
+    # the answered inquiries by (answered_at, inquiry_id), ties in row order; each
+    # prospect's first of them
+    rows = np.flatnonzero(~np.isnan(answered_at))
+    rows = rows[np.lexsort((inquiry_id[rows], answered_at[rows]))]
+    answered_by, at = np.unique(prospect_id[rows], return_index=True)
+    first = columns.text(inquiries["practice"])[rows[at]]
+    booked_with = columns.text(prospects["booked_with"])
+    booker = np.asarray(prospects["prospect_id"])
+    booked = (booked_with != "") & np.isin(booker, shoppers)
+    n = columns.count(booked)
     if not n:
         return math.nan, 0
-    firsts = first.reindex(booked["prospect_id"]).to_numpy()
-    return float((firsts == booked["booked_with"].to_numpy()).mean()), n
+    found = columns.lookup(answered_by, booker[booked])
+    firsts = np.where(found >= 0, first[np.maximum(found, 0)] if len(first) else None,
+                      _NONE)
+    return float((firsts == booked_with[booked]).mean()), n
+
+
+_NONE = object()  # equals no practice's name
 
 
 def _plain(v):
@@ -381,16 +428,18 @@ def _plain(v):
     return v
 
 
-def hung_up_in_menu(inquiries: pd.DataFrame) -> np.ndarray:
+def hung_up_in_menu(inquiries) -> np.ndarray:
     """Calls whose caller hung up in the practice's phone menu: abandoned with no time on
     the hold queue (a caller who hangs up on hold has waited there for what was left of
-    their patience, a positive time). None without a menu."""
-    return ((inquiries["channel"] == "phone").to_numpy()
-            & inquiries["abandoned"].to_numpy(dtype=bool)
-            & (inquiries["hold_minutes"] == 0.0).to_numpy())
+    their patience, a positive time). None without a menu. `inquiries`: a
+    `columns.Table` or a DataFrame."""
+    return ((columns.text(inquiries["channel"]) == "phone")
+            & np.asarray(inquiries["abandoned"], dtype=bool)
+            & (np.asarray(inquiries["hold_minutes"], dtype=np.float64) == 0.0))
 
 
-def mmc_summary(inq: pd.DataFrame, staff: pd.DataFrame, records: dict, scenario: dict) -> dict:
+def mmc_summary(inq: columns.Table, staff: columns.Table, records: dict,
+                scenario: dict) -> dict:
     """Observed P(wait), P(abandon), mean wait and utilisation beside Erlang A. With a
     phone menu of m minutes, those of the callers who get through it (`mmc.menu.*`: the
     share who hang up in it, against 1 - exp(-m / mean patience)), against Erlang A at the
@@ -403,7 +452,7 @@ def mmc_summary(inq: pd.DataFrame, staff: pd.DataFrame, records: dict, scenario:
     extra = {}
     if menu > 0:
         dropped = hung_up_in_menu(inq)
-        line = inq[~dropped]
+        line = inq.take(np.flatnonzero(~dropped))
         expected = 1.0 - math.exp(-menu / patience)
         rate *= math.exp(-menu / patience)
         extra = {"mmc.menu.seconds": _finite(menu * 60.0),
@@ -415,14 +464,15 @@ def mmc_summary(inq: pd.DataFrame, staff: pd.DataFrame, records: dict, scenario:
     theory = erlang.erlang_a_metrics(rate, scenario["handle_minutes"], scenario["servers"],
                                      patience)
     m = len(line)
-    hold = line["hold_minutes"].fillna(0.0)
+    hold = np.nan_to_num(line["hold_minutes"], nan=0.0)
     horizon = records["days"] * 1440.0
+    busy = float(np.nansum(staff["busy_lead_minutes"])) if len(staff) else 0.0
     observed = {
         "callers": n,
-        "p_wait": float((hold > 0).mean()) if m else math.nan,
-        "p_abandon": float(line["abandoned"].mean()) if m else math.nan,
-        "mean_wait_minutes": float(hold.mean()) if m else math.nan,
-        "utilisation": float(staff["busy_lead_minutes"].sum()) / (scenario["servers"] * horizon),
+        "p_wait": columns.mean(hold > 0) if m else math.nan,
+        "p_abandon": columns.mean(line["abandoned"]) if m else math.nan,
+        "mean_wait_minutes": columns.mean(hold) if m else math.nan,
+        "utilisation": busy / (scenario["servers"] * horizon),
     }
     expected = {
         "p_wait": theory.p_wait,

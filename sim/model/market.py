@@ -39,7 +39,7 @@ from .arrivals import DailyArrivals, PoissonCalls
 from .choice import offer_pick
 from .events import URGENT, Clock
 from .inquiry import LOST, Inquiry
-from .mesa_import import forget_agent_ids
+from .mesa_import import agent_type_columns, forget_agent_ids
 from .nurture import Nurture
 from .practice import Practice
 from .prospect import Curve, Prospect
@@ -404,7 +404,8 @@ class LeadMarket(mesa.Model):
             row.update(self.nurture.practice_row(p))
             row.update(p.costs(self.cost_days))
             practices.append(row)
-        daily = self.datacollector.get_agenttype_vars_dataframe(Practice)
+        daily = agent_type_columns(self.datacollector, Practice)  # Step, AgentID, reporters
+        daily = {"day": daily.pop("Step")} | {k: v for k, v in daily.items() if k != "AgentID"}
         return {
             "kind": self.kind.value,
             "seed": self.config.seed,

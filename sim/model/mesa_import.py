@@ -1,5 +1,6 @@
-"""Mesa's private parts, in one place: importing it without the parts leadsim never uses,
-and dropping a finished model's entry in Mesa's class-level id counter.
+"""Mesa's private parts, in one place: importing it without the parts leadsim never uses
+(and without pandas), reading the DataCollector's rows, and dropping a finished model's
+entry in Mesa's class-level id counter.
 
 `import mesa` runs mesa/__init__.py, which imports every subpackage: `mesa.experimental`
 pulls scipy.spatial (a quarter of a second) through its continuous space, and
@@ -31,6 +32,18 @@ second). Mesa's __init__ takes only `batch_run` from it, so `mesa.batchrunner` i
 too and `mesa.batch_run` is a function that imports it on its first call and hands over to
 Mesa's own. Whenever Mesa or a deferred part of it is imported, `import_mesa` puts back
 the start method the process had.
+
+Mesa's DataCollector imports pandas at the top of mesa.datacollection (inside
+`contextlib.suppress(ImportError)`: pandas is optional to Mesa, used only by its
+`get_*_dataframe` methods), and importing pandas costs about half a second, a quarter of a
+one-day run. When pandas is not imported yet, `import_mesa` makes `import pandas` fail for
+the length of Mesa's import (`sys.modules["pandas"] = None`, then taken out again), and
+gives mesa.datacollection a `pd` that imports the real pandas the first time anything is
+asked of it: `get_agenttype_vars_dataframe` and the others work as ever, pandas is only
+imported when one of them is called. The model reads its daily rows without pandas:
+`agent_type_columns` reads the DataCollector's `_agenttype_records` (step -> agent type ->
+rows of (step, agent id, each reporter's value)), the rows `get_agenttype_vars_dataframe`
+makes its DataFrame of. tests/test_mesa_import.py names the assumption.
 
 Mesa 3.3 numbers agents with a class attribute, `Agent._ids`: a defaultdict from each
 model to its own counter, which nothing ever empties, so a process that builds many
@@ -92,12 +105,43 @@ def import_mesa() -> types.ModuleType:
     start_method = multiprocessing.get_start_method(allow_none=True)
     walk, inspect.getouterframes = inspect.getouterframes, _outer_frames  # inspect.stack too
     find, inspect.getmodule = inspect.getmodule, _frame_module(inspect.getmodule)
+    block_pandas = "pandas" not in sys.modules
+    if block_pandas:
+        sys.modules["pandas"] = None  # `import pandas` raises ImportError, which Mesa allows
     try:
         import mesa
     finally:
         inspect.getouterframes, inspect.getmodule = walk, find
+        if block_pandas and sys.modules.get("pandas", 0) is None:
+            del sys.modules["pandas"]
+    collection = sys.modules.get("mesa.datacollection")
+    if block_pandas and collection is not None and not hasattr(collection, "pd"):
+        collection.pd = _Pandas("pandas")  # Mesa's `pd`, imported when first used
     multiprocessing.set_start_method(start_method, force=True)
     return mesa
+
+
+class _Pandas(types.ModuleType):
+    """mesa.datacollection's `pd` until something asks it for an attribute: then imports
+    pandas, puts it in its place there and answers from it."""
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        import pandas
+
+        sys.modules["mesa.datacollection"].pd = pandas
+        return getattr(pandas, attr)
+
+
+def agent_type_columns(collector, agent_type) -> dict[str, list]:
+    """The rows a Mesa DataCollector collected for `agent_type` (its `agenttype_reporters`),
+    column by column: `Step`, `AgentID` and each reporter's values, in the order of
+    `get_agenttype_vars_dataframe` (by step, then as collected), without pandas."""
+    names = ["Step", "AgentID", *collector.agenttype_reporters[agent_type]]
+    rows = [row for by_type in collector._agenttype_records.values()
+            for row in by_type.get(agent_type, ())]
+    return {name: [row[i] for row in rows] for i, name in enumerate(names)}
 
 
 def _batch_run(stand_in: types.ModuleType):
