@@ -59,3 +59,24 @@ def test_the_readme_is_a_front_door():
     assert "make run" in text and "make test" in text
     for link in ("docs/tutorials/first-run.md", "docs/how-to/sweep-and-resume.md"):
         assert (ROOT / link).is_file() and link in text
+
+
+def test_the_reading_the_outputs_tutorial_quotes_what_its_run_gives():
+    """docs/tutorials/reading-the-outputs.md quotes the outcome counts and booking rates of
+    its run (`leadsim run market.days=30 seed=1`): a change to the model that moves them
+    fails here until the page says what the run now gives."""
+    import re
+
+    import sim
+
+    page = (ROOT / "docs" / "tutorials" / "reading-the-outputs.md").read_text()
+    assert "leadsim run market.days=30 seed=1" in page
+    sentence = page[page.index("In the run above:"):].split("Times are")[0]
+    quoted = {name: int(n) for n, name in re.findall(r"(\d+) `(\w+)`", sentence)}
+    rates = re.search(r"# \((0\.\d+), (0\.\d+), (0\.\d+)\)", page).groups()
+    result = sim.run(sim.load_config(["market.days=30", "seed=1"]))
+    assert quoted == result.inquiries["outcome"].value_counts().to_dict()
+    s = result.summary
+    assert tuple(float(r) for r in rates) == tuple(
+        round(s[k], 3) for k in ("market.booking_rate", "practices.alpha.booking_rate",
+                                 "practices.beta.booking_rate"))
