@@ -52,3 +52,27 @@ def test_a_persons_patients_arrive_at_their_rate():
         mean = s.patient_rate * horizon
         assert abs(len(s.patient_process[0]) - mean) < 4 * math.sqrt(mean), s.staff_id
         assert (s.patient_process[0] >= 0).all() and (s.patient_process[0] < horizon).all()
+
+
+def _judgements(plan: str):
+    r = sim.run(sim.load_config(["market.days=14", "seed=11", f"plan={plan}"]))
+    people = r.prospects[r.prospects["source"] == "organic"][["prospect_id", "arrived_at",
+                                                               "channel"]]
+    e = r.tables["experiences"].drop(columns=["channel"], errors="ignore")
+    e = e.merge(people, on="prospect_id")
+    return e.set_index(["arrived_at", "channel", "practice"])
+
+
+def test_the_same_judgement_draws_the_same_actions_under_another_plan():
+    """A prospect who has the same experience of a practice (same cause) under two plans
+    acts the same after it (told a friend, posted a review with the same stars): the
+    judgement's uniforms are the prospect's own. On the old shared "experience" stream,
+    drawn in the order prospects were done, a plan that answers sooner moved them."""
+    a, b = _judgements("current"), _judgements("autoreply_callback_5min")
+    both = a.index.intersection(b.index)
+    a, b = a.loc[both], b.loc[both]
+    same = (a["experience"] == b["experience"]) & (a["cause"] == b["cause"])
+    assert same.sum() > 300 and (~same).sum() > 20  # the plan changed some judgements
+    assert (a.loc[same, "actions"] == b.loc[same, "actions"]).all()
+    stars = a.loc[same, "review_stars"].fillna(0) == b.loc[same, "review_stars"].fillna(0)
+    assert stars.all()

@@ -158,6 +158,7 @@ class LeadMarket(mesa.Model):
                 self.streams, config.market.channel_mix, config.market.prospects_per_day,
                 len(self.practices), patience, config.market.hour_of_week,
                 nurture=self.nurture.enabled,
+                experience_width=self.reputation.width if self.reputation.enabled else 0,
             )
             self._organic = self._organic_prospects()
             self._on_arrival = self._organic_arrives
