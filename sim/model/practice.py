@@ -200,12 +200,14 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
         they were (common random numbers)."""
         process = staff.patient_process
         if process is None:
-            rng = self.model.streams(staff.patient_stream)
-            horizon = self.model.horizon_days * 1440.0
-            n = rng.poisson(staff.patient_rate * horizon)
-            process = staff.patient_process = (
-                np.sort(rng.uniform(0.0, horizon, n)),
-                rng.exponential(self.cfg.patient_task_minutes, n))
+            # a day at a time, in day order: a longer run is the same run up to the end
+            rng, rate = self.model.streams(staff.patient_stream), staff.patient_rate * 1440.0
+            times, minutes = [], []
+            for day in range(self.model.horizon_days):
+                n = rng.poisson(rate)
+                times.append(np.sort(rng.uniform(day * 1440.0, (day + 1) * 1440.0, n)))
+                minutes.append(rng.exponential(self.cfg.patient_task_minutes, n))
+            process = staff.patient_process = (np.concatenate(times), np.concatenate(minutes))
         times, minutes = process
         i, k = np.searchsorted(times, (start, end))
         if k > i:
