@@ -74,7 +74,7 @@ class ProspectDraws:
 
     __slots__ = ("u_size", "u_choice", "u_spread", "u_ready", "contact", "patience",
                  "u_show", "u_procedure", "u_procedure_kind", "u_weigh", "u_pick",
-                 "u_nurture", "nurture_key")
+                 "u_nurture", "nurture_key", "u_experience")
 
     def reach(self, j: int) -> list[float]:
         """The uniforms of practice j's attempts to reach this prospect, in order."""
@@ -88,6 +88,10 @@ class ProspectDraws:
         """The uniforms deciding practice j's micro-conversion offer (nurture.py)."""
         return self.u_nurture[j * NURTURE_UNIFORMS : (j + 1) * NURTURE_UNIFORMS]
 
+    def experience(self, j: int, width: int) -> list[float]:
+        """The uniforms of the prospect's judgement of practice j (reviews.py's block)."""
+        return self.u_experience[j * width : (j + 1) * width].tolist()
+
     def shopping_list_size(self, cumulative: list[float]) -> int:
         for k, c in enumerate(cumulative, start=1):
             if self.u_size < c:
@@ -100,7 +104,7 @@ class DailyArrivals:
 
     def __init__(self, streams, channel_mix: dict, prospects_per_day: float,
                  n_practices: int, patience_mean, profiles: dict | None = None,
-                 nurture: bool = False):
+                 nurture: bool = False, experience_width: int = 0):
         names = list(channel_mix)
         shares = np.array([channel_mix[c] for c in names], dtype=float)
         shares /= shares.sum()
@@ -122,6 +126,10 @@ class DailyArrivals:
         self._comparison = streams("traits.comparison")  # weighing offers (prospect.py)
         # micro-conversion offers (nurture.py): drawn only with a programme in the market
         self._nurture = streams("traits.nurture") if nurture else None
+        # the judgements after the inquiry (reviews.py): `experience_width` uniforms per
+        # practice, drawn only with the reputation model on
+        self.experience_width = int(experience_width)
+        self._experience = streams("traits.experience") if experience_width else None
 
     def profile(self, channel: str) -> np.ndarray:
         """The channel's hour-of-week profile in this market (sums to 1)."""
@@ -138,15 +146,17 @@ class DailyArrivals:
         order = np.argsort(times, kind="stable")
         times, chan_idx = times[order], chan_idx[order]
         draws = self.personal_draws(n, self._list, self._contact, self._booking,
-                                    self._comparison, self._nurture)
+                                    self._comparison, self._nurture,
+                                    experience_rng=self._experience)
         return [(float(times[i]), self.channels[chan_idx[i]], draws[i]) for i in range(n)]
 
     def personal_draws(self, n: int, shopping_rng, contact_rng, booking_rng, comparison_rng,
-                       nurture_rng=None) -> list[ProspectDraws]:
+                       nurture_rng=None, experience_rng=None) -> list[ProspectDraws]:
         """The personal draws of n prospects, one fixed-width block per stream. `day` uses
         the organic streams; referred prospects (sim/model/word_of_mouth.py) pass their own
         streams, so they never shift the organic prospects' draws. With `nurture_rng`
-        (a nurture programme in the market) also the nurture block and key."""
+        (a nurture programme in the market) also the nurture block and key; with
+        `experience_rng` (the reputation model on) the judgements' block."""
         p = self.n_practices
         shopping = shopping_rng.random((n, 1 + 2 * p)).tolist()
         contact = contact_rng.random((n, 1 + p * MAX_ATTEMPTS + p)).tolist()
@@ -156,6 +166,9 @@ class DailyArrivals:
         if nurture_rng is not None:
             nurture = nurture_rng.random((n, NURTURE_UNIFORMS * p)).tolist()
             keys = nurture_rng.integers(0, 2**63, size=n).tolist()
+        judging = experience_rng is not None and self.experience_width > 0
+        if judging:
+            experience = experience_rng.random((n, self.experience_width * p))
         out = []
         for i in range(n):
             d = ProspectDraws()
@@ -168,6 +181,8 @@ class DailyArrivals:
             d.u_weigh, d.u_pick = comparison[i]
             if nurture_rng is not None:
                 d.u_nurture, d.nurture_key = nurture[i], keys[i]
+            if judging:
+                d.u_experience = experience[i]
             out.append(d)
         return out
 

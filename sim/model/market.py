@@ -133,13 +133,12 @@ class LeadMarket(mesa.Model):
         self.practices: list[Practice] = []
         for index, (slot, pcfg) in enumerate(practices.items()):
             handling = Exponentials(self.streams(f"handling.{slot}"))
-            patients = self.streams(f"patients.{slot}")
             talk = handling  # conversations from the same draws, unless they are lognormal
             if str(getattr(pcfg.handling.call_distribution, "value",
                            pcfg.handling.call_distribution)) == "lognormal":
                 talk = LogNormals(self.streams(f"talk.{slot}"), pcfg.handling.call_sigma)
             self.practices.append(Practice(self, slot, index, copy.deepcopy(pcfg), handling,
-                                           patients, talk))
+                                           talk))
         self.reputation = ReputationModel(self, config.reputation)
         self.nurture = Nurture(self)  # inert unless a practice has a programme
         self._on_spread = self._spread_inquiry  # one bound method, not a lambda per inquiry
@@ -159,6 +158,7 @@ class LeadMarket(mesa.Model):
                 self.streams, config.market.channel_mix, config.market.prospects_per_day,
                 len(self.practices), patience, config.market.hour_of_week,
                 nurture=self.nurture.enabled,
+                experience_width=self.reputation.width if self.reputation.enabled else 0,
             )
             self._organic = self._organic_prospects()
             self._on_arrival = self._organic_arrives

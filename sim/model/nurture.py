@@ -120,7 +120,7 @@ class Nurture:
         """The personal draws of a prospect back from a list: from a generator seeded with
         their first inquiry's `nurture_key`, so they are theirs whatever else happened."""
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(key)))
-        draws = self.market.arrivals.personal_draws(1, rng, rng, rng, rng)[0]
+        draws = self.market.arrivals.personal_draws(1, rng, rng, rng, rng, experience_rng=rng)[0]
         draws.u_ready *= self.market.ready_curve(0.0)  # ready when they write
         return draws
 

@@ -56,11 +56,12 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
     """A practice with its staff, policy, services, economics and reputation.
 
     Parameters: the model, its slot name and index in the market, its PracticeConfig, the
-    exponential-variate source for handling times, the stream of patients at the desk, and
-    the source of conversations' lengths (default: the handling times' own).
+    exponential-variate source for handling times and the source of conversations' lengths
+    (default: the handling times' own). Each person on the desk has the patients of their
+    own stream (`schedule_patients`).
     """
 
-    def __init__(self, model, slot, index, cfg, handling_times, patient_stream, talk_times=None):
+    def __init__(self, model, slot, index, cfg, handling_times, talk_times=None):
         super().__init__(model)
         self.env = model.env
         self.slot = slot
@@ -76,7 +77,6 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
         self.talk_time = handling_times if talk_times is None else talk_times  # conversations
         self.voicemail_share = (model.voicemail_share if cfg.voicemail_share is None
                                 else float(cfg.voicemail_share))
-        self._patient_stream = patient_stream
         self.tasks = TaskLists(self.channels, cfg.policy.discipline)
         self.hold: deque = deque()
         self.idle_staff: list[Staff] = []
@@ -108,7 +108,7 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
     # ---------------------------------------------------------------- construction
 
     def _build_staff(self, horizon_days: int) -> list[Staff]:
-        cfg, staff = self.cfg, []
+        cfg, staff, desk = self.cfg, [], 0
         patient_rate = cfg.patient_share / cfg.patient_task_minutes
         for line in cfg.roster:
             role = str(getattr(line.role, "value", line.role))
@@ -121,6 +121,9 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
             for _ in range(line.staff):
                 staff_id = f"{self.slot}.{role}.{len(staff) + 1}"
                 staff.append(Staff(self, staff_id, role, windows, line.hourly_wage, rate))
+                if rate > 0:  # the desk's n-th person with patients: their own stream
+                    desk += 1
+                    staff[-1].patient_stream = f"patients.{self.slot}.{desk}"
         svc = cfg.answering_service
         if svc.enabled:
             horizon = horizon_days * 1440.0
@@ -190,14 +193,27 @@ class Practice(PhoneLine, PracticeEconomics, mesa.Agent):
         (self.idle_service if staff.is_service else self.idle_staff).remove(staff)
 
     def schedule_patients(self, staff: Staff, start: float, end: float) -> None:
-        """Existing patients arriving at this person's desk during one shift window: a
-        Poisson process drawn for the window with each patient's handling time, read
-        lazily (see Staff.catch_up and `begin`)."""
-        rng = self._patient_stream
-        n = rng.poisson(staff.patient_rate * (end - start))
-        if n:
-            staff.patient_times = np.sort(rng.uniform(start, end, n)).tolist()
-            staff.patient_minutes = rng.exponential(self.cfg.patient_task_minutes, n).tolist()
+        """Existing patients arriving at this person's desk during one shift window, with
+        each patient's handling time, read lazily (see Staff.catch_up and `begin`): the
+        window's part of the person's Poisson process over the whole horizon, drawn on
+        their first shift from their own stream (`patients.<slot>.<n>`, the desk's n-th
+        person). A plan that adds or moves other shifts leaves this person's patients where
+        they were (common random numbers)."""
+        process = staff.patient_process
+        if process is None:
+            # a day at a time, in day order: a longer run is the same run up to the end
+            rng, rate = self.model.streams(staff.patient_stream), staff.patient_rate * 1440.0
+            times, minutes = [], []
+            for day in range(self.model.horizon_days):
+                n = rng.poisson(rate)
+                times.append(np.sort(rng.uniform(day * 1440.0, (day + 1) * 1440.0, n)))
+                minutes.append(rng.exponential(self.cfg.patient_task_minutes, n))
+            process = staff.patient_process = (np.concatenate(times), np.concatenate(minutes))
+        times, minutes = process
+        i, k = np.searchsorted(times, (start, end))
+        if k > i:
+            staff.patient_times = times[i:k].tolist()
+            staff.patient_minutes = minutes[i:k].tolist()
         else:
             staff.patient_times = ()
         staff.patient_next = 0

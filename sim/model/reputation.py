@@ -11,10 +11,11 @@ live with their concept, as mixins of the one class (the methods keep their name
 - choice.py: the weight of each practice in prospects' choice, fed by all of the above.
 
 This module holds what they share: the per-practice state (`PracticeReputation`), the
-model's construction, its timers, the daily columns and the records. Draws come from
-their own streams ("experience"; referred prospects' personal draws from "referrals.*"),
-one fixed-width block per judgement, so organic prospects are untouched (common random
-numbers). Inert in the `mmc` scenario or with `reputation.enabled: false`.
+model's construction, its timers, the daily columns and the records. A judgement's draws
+are the prospect's own (a fixed-width block per practice from "traits.experience", drawn
+with the prospect's other traits; referred prospects' from "referrals.*"), so neither the
+order in which prospects are done nor the reputation model moves anyone's draws (common
+random numbers). Inert in the `mmc` scenario or with `reputation.enabled: false`.
 """
 
 from __future__ import annotations
@@ -130,8 +131,6 @@ class ReputationModel(Reviews, WordOfMouth, BadgeKeeping, ChoiceWeights):
         self.shoppers = (market.config.market.prospects_per_day
                          * cfg.bad_word_half_life_days / math.log(2))
         self.last_arrival = market.days * float(MINUTES_PER_DAY)
-        self._rows: list[list[float]] = []
-        self._rng = market.streams("experience") if self.enabled else None
         self._referral_rngs = None
         self._referral_draws: list = []
         self._on_list = True

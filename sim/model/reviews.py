@@ -51,7 +51,9 @@ from .experience import (
 )
 from .streams import _exponential, _pick
 
-# One judgement's uniforms from the "experience" stream (fixed width: common random numbers).
+# One judgement's uniforms: the prospect's own block for the practice judged (arrivals.py's
+# `u_experience`, from "traits.experience"), so a plan that changes who is done first
+# never moves another prospect's actions and reviews (common random numbers).
 (U_CLINICAL, U_ACT, U_STARS, U_SITE, U_REVIEW_DELAY, U_REFER, U_REFER_DELAY, U_REFER_CHANNEL,
  U_REFER_HOUR, U_REFER_MINUTE, U_REFER_LIST, U_ASKED) = range(12)
 U_ACTIONS = 12  # then one per action of the longest mix
@@ -76,12 +78,6 @@ class Reviews:
 
     __slots__ = ()
 
-    def _block(self) -> list[float]:
-        if not self._rows:
-            self._rows = self._rng.random((256, self.width)).tolist()
-            self._rows.reverse()
-        return self._rows.pop()
-
     def judge(self, prospect) -> None:
         """The prospect is done: judge every practice contacted, draw and schedule what
         follows, and record one experience row per inquiry (EXPERIENCE_COLUMNS; the
@@ -101,7 +97,7 @@ class Reviews:
                         if inq.acknowledged_at == inq.acknowledged_at else NAN)
             score, cause, judged, expected = judge_service(inq, waited, self.rules, promised,
                                                            self.opening[practice.slot])
-            u = self._block()
+            u = prospect.draws.experience(practice.index, self.width)
             experience, cause = experience_of(score, cause, here and prospect.showed,
                                               u[U_CLINICAL], cfg.clinical_disappointment_rate)
             at = max(now, prospect.consultation_at) if here else now

@@ -65,6 +65,10 @@ class Staff:
         self.patient_times = ()
         self.patient_minutes = ()  # their handling times
         self.patient_next = 0
+        # the stream and, once drawn, the (times, minutes) of the person's patients over the
+        # horizon (Practice.schedule_patients)
+        self.patient_stream = ""
+        self.patient_process = None
         self.busy_lead_minutes = 0.0
         self.busy_patient_minutes = 0.0
         self.items = 0

@@ -79,7 +79,9 @@ class WordOfMouth:
                                        s("referrals.booking"), s("referrals.comparison"))
                 if self.market.nurture.enabled:  # micro-conversion offers (nurture.py)
                     self._referral_rngs += (s("referrals.nurture"),)
-            self._referral_draws = self.market.arrivals.personal_draws(64, *self._referral_rngs)
+            judging = self.market.streams("referrals.experience")
+            self._referral_draws = self.market.arrivals.personal_draws(
+                64, *self._referral_rngs, experience_rng=judging)
             self._referral_draws.reverse()
         return self._referral_draws.pop()
 
