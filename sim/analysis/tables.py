@@ -141,10 +141,12 @@ class RunResult:
                                       for i, name in enumerate(ACTIVITY_COLUMNS)})
         return cls(inquiries, prospects, daily, staff, summary, extra, config_yaml, activity)
 
-    def _frame(self, name: str):
-        """The table `name` as a DataFrame, made once."""
+    def _frame(self, name: str, held=None):
+        """The table `name` (else `held`; else the empty table of that name) as a
+        DataFrame, made once."""
         if name not in self._frames:
-            held = self._held[name] if name in self._held else reputation.empty_table(name)
+            if held is None:
+                held = self._held[name] if name in self._held else reputation.empty_table(name)
             self._frames[name] = held.pandas() if isinstance(held, columns.Table) else held
         return self._frames[name]
 
@@ -165,11 +167,7 @@ class RunResult:
     def activity(self):
         """Every piece of staff work (staff_id, kind, start, end) as a DataFrame when the
         run recorded it (`record_activity: true`), else None; not saved."""
-        if self._activity is None or not isinstance(self._activity, columns.Table):
-            return self._activity
-        if "activity" not in self._frames:
-            self._frames["activity"] = self._activity.pandas()
-        return self._frames["activity"]
+        return None if self._activity is None else self._frame("activity", self._activity)
 
     @property
     def tables(self) -> dict:

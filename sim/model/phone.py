@@ -12,9 +12,9 @@ then, so a shopper weighing offers whose last awaited answer it was chooses at o
 (LeadMarket.weigh_offers), and a prospect whose last inquiry it was is judged then. (A
 check made only when a caller was dequeued gave the same served / abandoned split, but
 settled those hang-ups late, over a weekend by days, and shoppers' choices by up to an
-hour.) For the M/M/c+M (Erlang A) model the tests
-compare against, this is the model itself. A caller who hangs up, or finds nobody on
-duty, may leave a voicemail that becomes a call-back task.
+hour.) For the M/M/c+M (Erlang A) model the tests compare against, this is the model
+itself. A caller who hangs up, or finds nobody on duty, may leave a voicemail that
+becomes a call-back task.
 
 A phone menu of m minutes (`phone_menu_seconds`) plays before all of that. The caller's
 patience runs from the start of the call: one with patience p <= m hangs up in the menu
